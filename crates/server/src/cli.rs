@@ -1,0 +1,235 @@
+//! The `bms` command line: serve (default), migrate, create-admin, gen-secret,
+//! check-config, audit verify, openapi.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use bms_types::users::Role;
+use clap::{Parser, Subcommand};
+
+use crate::audit::{self, Actor};
+use crate::auth::password;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, Config, SecretKeyOrigin};
+use crate::db;
+use crate::http::{Application, openapi_document};
+use crate::users::{self, NewAccount};
+
+/// bms — the Backup Management System.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bms",
+    version,
+    about = "Backup Management System: tracks backup jobs, results and 3-2-1-1-0 compliance"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations, or revert the last N.
+    Migrate {
+        /// Revert this many applied migrations instead of applying pending ones.
+        #[arg(long, value_name = "N")]
+        revert: Option<usize>,
+    },
+    /// Create an administrator account.
+    CreateAdmin {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print a new random SECRET_KEY.
+    GenSecret,
+    /// Print the effective configuration (secrets masked); non-zero exit when invalid.
+    CheckConfig,
+    /// Audit-log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exit 1 and name the first broken row if it is broken.
+    Verify,
+}
+
+type CliResult = Result<ExitCode, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let result = match command {
+        Command::GenSecret => {
+            println!("{}", config::generate_secret_key());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => serde_json::to_string_pretty(&openapi_document()).map_err(Into::into).map(|json| {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }),
+        command => match Config::from_env() {
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+            Ok(config) => run_with_config(command, config),
+        },
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {error}");
+        ExitCode::FAILURE
+    })
+}
+
+fn run_with_config(command: Command, config: Config) -> CliResult {
+    match command {
+        Command::CheckConfig => {
+            for (name, value) in config.describe() {
+                println!("{name}={value}");
+            }
+            println!("# configuration is valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => serve(config),
+        Command::Migrate { revert } => {
+            let pool = db::connect(&config.database_path)?;
+            let mut conn = pool.get()?;
+            let versions = match revert {
+                Some(count) => db::revert_migrations(&mut conn, count)?,
+                None => db::run_pending_migrations(&mut conn)?,
+            };
+            let verb = if revert.is_some() { "reverted" } else { "applied" };
+            if versions.is_empty() {
+                println!("nothing {verb}");
+            }
+            for version in versions {
+                println!("{verb} {version}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CreateAdmin { username, email, password_stdin } => {
+            create_admin(&config, username, email, password_stdin)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let pool = db::connect(&config.database_path)?;
+            let mut conn = pool.get()?;
+            let report = audit::verify_chain(&mut conn)?;
+            match report.first_broken_id {
+                None => {
+                    println!("audit log intact: {} rows verified", report.rows_checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(id) => {
+                    println!("audit log BROKEN at row {id} ({} rows examined)", report.rows_checked);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::GenSecret | Command::Openapi => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn serve(mut config: Config) -> CliResult {
+    crate::logging::init(config.log_dir.as_deref())?;
+    match config::ensure_secret_key(&mut config)? {
+        SecretKeyOrigin::Environment => log::info!("using SECRET_KEY from the environment"),
+        SecretKeyOrigin::Reused(path) => log::info!("using the secret key stored in {}", path.display()),
+        SecretKeyOrigin::Generated(path) => {
+            log::warn!(
+                "SECRET_KEY is not set: generated a new secret key and stored it in {} (mode 0600)",
+                path.display()
+            );
+        }
+    }
+    let pool = db::connect(&config.database_path)?;
+    let clock = SystemClock;
+    {
+        let mut conn = pool.get()?;
+        for version in db::run_pending_migrations(&mut conn)? {
+            log::info!("applied database migration {version}");
+        }
+        if let Some(password) = users::ensure_first_admin(&mut conn, clock.now())? {
+            log::warn!(
+                "\n================================================================\n\
+                 FIRST START: created administrator account\n\
+                 \x20   username: admin\n\
+                 \x20   password: {password}\n\
+                 This password is shown only once. You must change it at first login.\n\
+                 ================================================================"
+            );
+        }
+    }
+    let config = Arc::new(config);
+    log::info!(
+        "bms {} listening on http://{}:{} (database {})",
+        env!("CARGO_PKG_VERSION"),
+        config.host,
+        config.port,
+        config.database_path.display()
+    );
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::build(Arc::clone(&config), pool, Arc::new(clock))?;
+        application.run_until_stopped().await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn create_admin(config: &Config, username: String, email: String, password_stdin: bool) -> CliResult {
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        if !std::io::stdin().is_terminal() {
+            return Err("no terminal to prompt for the password; use --password-stdin".into());
+        }
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        if first != second {
+            return Err("the passwords do not match".into());
+        }
+        first
+    };
+    let username = username.trim().to_owned();
+    let email = email.trim().to_owned();
+    let mut violations = users::validate_profile(Some(&username), Some(&email), None, None);
+    violations.extend(password::policy_violations("password", &password, &username, config.auth.password_min_length));
+    if !violations.is_empty() {
+        let reasons: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{}: {} ({})", v.field, v.rule, v.message.clone().unwrap_or_default()))
+            .collect();
+        return Err(format!("invalid input: {}", reasons.join("; ")).into());
+    }
+    let pool = db::connect(&config.database_path)?;
+    let mut conn = pool.get()?;
+    db::run_pending_migrations(&mut conn)?;
+    let account = NewAccount {
+        username,
+        email,
+        full_name: String::new(),
+        department: String::new(),
+        role: Role::Admin,
+        password,
+        must_change_password: false,
+    };
+    let user = users::create_account(&mut conn, SystemClock.now(), &Actor::system("cli"), &account)?;
+    println!("created administrator `{}` (id {})", user.username, user.id);
+    Ok(ExitCode::SUCCESS)
+}

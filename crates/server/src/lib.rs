@@ -1,0 +1,15 @@
+//! bms server library: configuration, database, HTTP API, authentication, audit log.
+//! The `bms` binary (`main.rs`) only parses the command line and calls `cli::run`.
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod logging;
+pub mod users;

@@ -1,0 +1,102 @@
+//! The one error envelope every endpoint answers with, and the stable error codes the SPA
+//! decodes to show a message in the person's language.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. Adding a variant is backwards compatible;
+/// renaming one is a breaking API change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// One or more fields broke a validation rule; `details` names each field and rule.
+    ValidationFailed,
+    /// The request body is not well-formed JSON.
+    MalformedJson,
+    /// No credentials were given, or they were not of an accepted kind.
+    AuthenticationRequired,
+    /// Username or password wrong, account locked or inactive (deliberately indistinguishable).
+    InvalidCredentials,
+    /// The bearer token or API key is malformed, unknown, revoked or of the wrong type.
+    TokenInvalid,
+    /// The access token has expired; refresh it.
+    TokenExpired,
+    /// The session passed its idle timeout or absolute lifetime; log in again.
+    SessionExpired,
+    /// The session was revoked (logout, password change, deactivation, refresh-token reuse).
+    SessionRevoked,
+    /// The account must change its password before anything else is allowed.
+    PasswordChangeRequired,
+    /// Authenticated, but the role or API-key scope does not allow this action.
+    Forbidden,
+    /// No such route or resource.
+    NotFound,
+    /// The route exists but not for this HTTP method.
+    MethodNotAllowed,
+    /// The change conflicts with existing data (e.g. a duplicate unique name).
+    Conflict,
+    /// The request body exceeds the configured limit.
+    PayloadTooLarge,
+    /// An unexpected server-side failure; details are in the server log.
+    InternalError,
+    /// A dependency (usually the database) is not available.
+    ServiceUnavailable,
+}
+
+impl ErrorCode {
+    /// The wire spelling of the code, e.g. `validation_failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation_failed",
+            Self::MalformedJson => "malformed_json",
+            Self::AuthenticationRequired => "authentication_required",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::TokenInvalid => "token_invalid",
+            Self::TokenExpired => "token_expired",
+            Self::SessionExpired => "session_expired",
+            Self::SessionRevoked => "session_revoked",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::InternalError => "internal_error",
+            Self::ServiceUnavailable => "service_unavailable",
+        }
+    }
+}
+
+/// One broken rule on one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldViolation {
+    /// Dotted path of the offending field, e.g. `password` or `items[3].result`.
+    pub field: String,
+    /// The rule that failed, e.g. `required`, `min_length`, `unknown_field`, `common_password`.
+    pub rule: String,
+    /// Human-readable explanation in English (the SPA localises from `rule`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// Code, message and per-field details of an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// Human-readable summary in English.
+    pub message: String,
+    /// Field-level violations (empty unless `code` is `validation_failed`).
+    #[serde(default)]
+    pub details: Vec<FieldViolation>,
+}

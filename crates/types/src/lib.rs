@@ -1,0 +1,14 @@
+//! Wire types shared by the bms server and its SPA: request/response DTOs, enums and the
+//! error-code enum. Serde only — no database or web-framework types — so that the crate
+//! compiles for `wasm32-unknown-unknown`. OpenAPI schemas derive behind the `openapi` feature.
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod pagination;
+pub mod users;
+
+pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, FieldViolation};
+pub use pagination::PageMeta;

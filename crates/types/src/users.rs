@@ -1,0 +1,173 @@
+//! User accounts and roles.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What a person may do. See docs/ROLES.md for the full matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including user management.
+    Admin,
+    /// Day-to-day work: jobs, copies, results, media, API keys for scripts.
+    Operator,
+    /// Read-only access to operational data.
+    Viewer,
+    /// Read-only access including the audit log.
+    Auditor,
+}
+
+impl Role {
+    /// Every role, in order of decreasing privilege.
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Operator, Role::Viewer, Role::Auditor];
+
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Operator => "operator",
+            Self::Viewer => "viewer",
+            Self::Auditor => "auditor",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == value)
+    }
+}
+
+/// A user account as the API shows it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserDto {
+    /// Numeric id.
+    pub id: i64,
+    /// Login name (unique, case-insensitive).
+    pub username: String,
+    /// Contact address for notifications.
+    pub email: String,
+    /// Display name.
+    pub full_name: String,
+    /// Organisational unit.
+    pub department: String,
+    /// Role.
+    pub role: Role,
+    /// Inactive accounts cannot log in and their sessions are revoked.
+    pub is_active: bool,
+    /// The account must change its password before doing anything else.
+    pub must_change_password: bool,
+    /// Consecutive failed logins since the last success.
+    pub failed_login_count: i32,
+    /// The account is locked until this time (absent when not locked).
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last modification time.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Create a user (admin only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 3–64 characters: letters, digits, `.`, `_`, `-`.
+    pub username: String,
+    /// A valid e-mail address.
+    pub email: String,
+    /// Display name (optional, up to 200 characters).
+    #[serde(default)]
+    pub full_name: Option<String>,
+    /// Department (optional, up to 200 characters).
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Role of the new account.
+    pub role: Role,
+    /// Initial password. When absent a temporary one is generated and returned once.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Force a password change at first login (default `true`).
+    #[serde(default)]
+    pub must_change_password: Option<bool>,
+}
+
+/// Change profile fields or the role of a user (admin only). Absent fields stay unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// New display name.
+    #[serde(default)]
+    pub full_name: Option<String>,
+    /// New department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// New role.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+/// A created user, with the generated temporary password when one was generated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedUserResponse {
+    /// The new account.
+    pub user: UserDto,
+    /// Shown once: the generated password, when none was supplied.
+    pub temporary_password: Option<String>,
+}
+
+/// Reset a user's password (admin only). The user must change it at next login.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The new temporary password. When absent one is generated and returned once.
+    #[serde(default)]
+    pub new_password: Option<String>,
+}
+
+/// Result of an admin password reset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPasswordResponse {
+    /// The account after the reset.
+    pub user: UserDto,
+    /// Shown once: the generated password, when none was supplied.
+    pub temporary_password: Option<String>,
+}
+
+/// One page of users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserList {
+    /// The users on this page.
+    pub data: Vec<UserDto>,
+    /// Pagination.
+    pub meta: crate::PageMeta,
+}
+
+/// Filters for the user list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// Items per page, 1–200 (default 50).
+    pub per_page: Option<u32>,
+    /// Text search in username, e-mail and full name.
+    pub q: Option<String>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only active (`true`) or inactive (`false`) accounts.
+    pub is_active: Option<bool>,
+}
