@@ -176,15 +176,15 @@ fn serve(mut config: Config) -> CliResult {
         }
     }
     let config = Arc::new(config);
-    log::info!(
-        "bms {} listening on http://{}:{} (database {})",
-        env!("CARGO_PKG_VERSION"),
-        config.host,
-        config.port,
-        config.database_path.display()
-    );
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(Arc::clone(&config), pool, Arc::new(clock))?;
+        log::info!(
+            "bms {} listening on http://{}:{} (database {})",
+            env!("CARGO_PKG_VERSION"),
+            config.host,
+            application.port(),
+            config.database_path.display()
+        );
         application.run_until_stopped().await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -98,3 +98,68 @@ where
     })
     .await?
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct TableName {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+
+    fn tables(conn: &mut SqliteConnection) -> Vec<String> {
+        let rows: Vec<TableName> = diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name != '__diesel_schema_migrations' ORDER BY name",
+        )
+        .load(conn)
+        .expect("list tables");
+        rows.into_iter().map(|row| row.name).collect()
+    }
+
+    #[test]
+    fn every_migration_runs_up_down_and_up_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pool = connect(&dir.path().join("m.db")).expect("pool");
+        let mut conn = pool.get().expect("connection");
+        let applied = run_pending_migrations(&mut conn).expect("up");
+        assert!(!applied.is_empty());
+        let after_up = tables(&mut conn);
+        assert!(after_up.contains(&"users".to_owned()) && after_up.contains(&"audit_log".to_owned()), "{after_up:?}");
+        assert_eq!(pending_migration_count(&mut conn).expect("pending"), 0);
+
+        let reverted = revert_migrations(&mut conn, applied.len()).expect("down");
+        assert_eq!(reverted.len(), applied.len());
+        assert!(tables(&mut conn).is_empty(), "down.sql must drop everything up.sql created");
+        assert_eq!(pending_migration_count(&mut conn).expect("pending"), applied.len());
+
+        run_pending_migrations(&mut conn).expect("up again");
+        assert_eq!(tables(&mut conn), after_up);
+    }
+
+    #[test]
+    fn connections_are_configured_for_durability_and_integrity() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pool = connect(&dir.path().join("p.db")).expect("pool");
+        let mut conn = pool.get().expect("connection");
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = Text)]
+            value: String,
+        }
+        let read = |conn: &mut SqliteConnection, pragma: &str| -> String {
+            let rows: Vec<Setting> =
+                diesel::sql_query(format!("SELECT CAST(({pragma}) AS TEXT) AS value")).load(conn).expect("pragma");
+            rows.into_iter().next().map(|row| row.value).unwrap_or_default()
+        };
+        assert_eq!(read(&mut conn, "SELECT journal_mode FROM pragma_journal_mode"), "wal");
+        assert_eq!(read(&mut conn, "SELECT synchronous FROM pragma_synchronous"), "2");
+        assert_eq!(read(&mut conn, "SELECT foreign_keys FROM pragma_foreign_keys"), "1");
+        assert_eq!(read(&mut conn, "SELECT timeout FROM pragma_busy_timeout"), "10000");
+    }
+}

@@ -64,12 +64,30 @@ fn too_large(limit: usize) -> ApiError {
 /// Parses a JSON document, mapping serde's errors to field-level violations.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // Serde would accept an array for a struct (as a tuple); the API takes objects only.
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => ApiError::invalid_field("body", "invalid_type", "the request body must be a JSON object"),
+            Err(error) => {
+                ApiError::new(ErrorCode::MalformedJson, format!("The request body is not valid JSON: {error}"))
+            }
+        });
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
+        // serde_json reports some type mismatches (a number where an enum is expected) as
+        // syntax errors; only a document that does not parse at all is malformed.
+        let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         match inner.classify() {
             serde_json::error::Category::Data => data_error(&path, &inner.to_string()),
+            _ if well_formed => ApiError::validation(vec![violation(
+                if path == "." || path.is_empty() { "body".to_owned() } else { path },
+                "invalid_type",
+                strip_position(&inner.to_string()).to_owned(),
+            )]),
             _ => ApiError::new(ErrorCode::MalformedJson, format!("The request body is not valid JSON: {inner}")),
         }
     })?;
@@ -123,8 +141,15 @@ fn data_error(path: &str, message: &str) -> ApiError {
     ApiError::validation(vec![violation(field, rule, message)])
 }
 
+/// serde_path_to_error already includes an unknown field in the path, but not a missing one.
 fn join_path(path: &str, name: &str) -> String {
-    if path.is_empty() || path.ends_with(name) { name.to_owned() } else { format!("{path}.{name}") }
+    if path.is_empty() {
+        name.to_owned()
+    } else if path == name || path.ends_with(&format!(".{name}")) {
+        path.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
 }
 
 fn strip_position(message: &str) -> &str {

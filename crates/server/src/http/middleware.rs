@@ -227,13 +227,13 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
 
 #[cfg(test)]
 mod tests {
-    use actix_web::{App, test, web};
+    use actix_web::{App, test as actix_test, web};
 
     use super::*;
 
     #[actix_web::test]
     async fn a_panicking_handler_answers_a_500_envelope_and_the_server_keeps_serving() {
-        let app = test::init_service(
+        let app = actix_test::init_service(
             App::new()
                 .route(
                     "/boom",
@@ -243,7 +243,7 @@ mod tests {
                 .wrap(actix_web::middleware::from_fn(catch_panic)),
         )
         .await;
-        let error = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
+        let error = actix_test::try_call_service(&app, actix_test::TestRequest::get().uri("/boom").to_request())
             .await
             .expect_err("the panic becomes an error");
         let response = error.error_response();
@@ -252,21 +252,21 @@ mod tests {
         let bytes = actix_web::body::to_bytes(response.into_body()).await.expect("body");
         let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(body["error"]["code"], "internal_error");
-        let response = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        let response = actix_test::call_service(&app, actix_test::TestRequest::get().uri("/fine").to_request()).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
 
     #[actix_web::test]
     async fn non_json_errors_are_rewritten_into_the_envelope() {
-        let app = test::init_service(
+        let app = actix_test::init_service(
             App::new()
                 .route("/teapot", web::get().to(|| async { HttpResponse::ImATeapot().body("short and stout") }))
                 .wrap(actix_web::middleware::from_fn(error_envelope)),
         )
         .await;
-        let response = test::call_service(&app, test::TestRequest::get().uri("/teapot").to_request()).await;
+        let response = actix_test::call_service(&app, actix_test::TestRequest::get().uri("/teapot").to_request()).await;
         assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
-        let body: serde_json::Value = test::read_body_json(response).await;
+        let body: serde_json::Value = actix_test::read_body_json(response).await;
         assert_eq!(body["error"]["code"], "validation_failed");
     }
 

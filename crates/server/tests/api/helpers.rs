@@ -1,0 +1,201 @@
+//! `spawn_app` and typed helpers shared by the API tests.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bms_server::clock::ManualClock;
+use bms_server::config::Config;
+use bms_server::db::{self, DbPool};
+use bms_server::http::Application;
+use chrono::{TimeZone, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The password every helper-created user gets.
+pub const STRONG_PASSWORD: &str = "Tr1cky-Backup-Passphrase!";
+
+/// A running server with its own database and clock.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub first_admin_password: String,
+    pub db_path: PathBuf,
+    pub pool: DbPool,
+    _dir: tempfile::TempDir,
+}
+
+/// A response reduced to what tests assert on.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of an error envelope.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+    }
+
+    /// `(field, rule)` of the first violation.
+    pub fn violation(&self) -> (String, String) {
+        let detail = &self.body["error"]["details"][0];
+        (detail["field"].as_str().unwrap_or("").to_owned(), detail["rule"].as_str().unwrap_or("").to_owned())
+    }
+}
+
+/// Starts a server with default test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts a server; `overrides` are environment-style variables.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("bms.db");
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_PATH".into(), db_path.to_string_lossy().into_owned()),
+        ("PORT".into(), "0".into()),
+        ("SECRET_KEY".into(), "test-secret-key-that-is-long-enough-for-prod".into()),
+    ]);
+    for (name, value) in overrides {
+        vars.insert((*name).to_owned(), (*value).to_owned());
+    }
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config is valid");
+    let pool = db::connect(&db_path).expect("pool");
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).single().expect("time"));
+    let first_admin_password = {
+        let mut conn = pool.get().expect("connection");
+        db::run_pending_migrations(&mut conn).expect("migrations");
+        bms_server::users::ensure_first_admin(&mut conn, bms_server::clock::Clock::now(&clock))
+            .expect("first admin")
+            .expect("empty database gets a first admin")
+    };
+    let application =
+        Application::build(Arc::new(config), pool.clone(), Arc::new(clock.clone())).expect("server builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        clock,
+        first_admin_password,
+        db_path,
+        pool,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        into_reply(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Sends raw bytes as a POST body.
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut request = self.client.post(format!("{}{}", self.address, path)).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request = request.header("content-type", "application/json");
+        into_reply(request.send().await.expect("request sent")).await
+    }
+
+    /// Logs in; returns the token response body.
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", None, &json!({"username": username, "password": password})).await
+    }
+
+    /// Logs in and returns the access token, asserting success.
+    pub async fn access_token(&self, username: &str, password: &str) -> String {
+        let reply = self.login(username, password).await;
+        assert_eq!(reply.status, StatusCode::OK, "login of {username} failed: {:?}", reply.body);
+        reply.body["access_token"].as_str().expect("access token").to_owned()
+    }
+
+    /// Logs in as the first admin, changes the one-time password to `STRONG_PASSWORD`,
+    /// and returns a usable access token.
+    pub async fn admin_token(&self) -> String {
+        let first = self.login("admin", &self.first_admin_password).await;
+        if first.status != StatusCode::OK {
+            return self.access_token("admin", STRONG_PASSWORD).await;
+        }
+        let token = first.body["access_token"].as_str().expect("token").to_owned();
+        let changed = self
+            .post(
+                "/api/v1/auth/change-password",
+                Some(&token),
+                &json!({"current_password": self.first_admin_password, "new_password": STRONG_PASSWORD}),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+        changed.body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates an active user with `STRONG_PASSWORD` (no forced change); returns its id.
+    pub async fn create_user(&self, admin_token: &str, username: &str, role: &str) -> i64 {
+        let reply = self
+            .post(
+                "/api/v1/users",
+                Some(admin_token),
+                &json!({
+                    "username": username, "email": format!("{username}@example.com"), "role": role,
+                    "password": STRONG_PASSWORD, "must_change_password": false,
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body["user"]["id"].as_i64().expect("id")
+    }
+
+    /// Creates a user of `role` and returns an access token for it.
+    pub async fn user_token(&self, admin_token: &str, username: &str, role: &str) -> String {
+        self.create_user(admin_token, username, role).await;
+        self.access_token(username, STRONG_PASSWORD).await
+    }
+
+    /// Creates an API key with the given scopes; returns `(id, secret)`.
+    pub async fn create_api_key(&self, token: &str, name: &str, scopes: &[&str]) -> (i64, String) {
+        let reply = self.post("/api/v1/api-keys", Some(token), &json!({"name": name, "scopes": scopes})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        (reply.body["api_key"]["id"].as_i64().expect("id"), reply.body["key"].as_str().expect("key").to_owned())
+    }
+
+    /// Audit entries (newest first) for an action.
+    pub async fn audit_entries(&self, admin_token: &str, action: &str) -> Vec<Value> {
+        let reply = self.get(&format!("/api/v1/audit-log?action={action}&per_page=200"), Some(admin_token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["data"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+async fn into_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply { status, headers, body }
+}

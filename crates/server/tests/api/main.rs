@@ -1,0 +1,12 @@
+//! Black-box API tests: each test starts the real server on port 0 with a fresh
+//! temporary SQLite file and talks to it over HTTP.
+
+mod api_keys;
+mod audit;
+mod auth;
+mod bad_inputs;
+mod cli;
+mod helpers;
+mod http_core;
+mod role_matrix;
+mod users;

@@ -1,0 +1,148 @@
+//! The role matrix: every route the server registers, called as anonymous, each role and
+//! each API-key scope, with the exact expected status. A route without a row fails.
+//! The same table is written out for people in docs/ROLES.md.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{STRONG_PASSWORD, TestApp, spawn_app};
+
+const CALLERS: [&str; 7] = ["anonymous", "admin", "operator", "viewer", "auditor", "read_key", "ingest_key"];
+
+/// (method, path template, expected status per caller in `CALLERS` order).
+fn matrix() -> Vec<(&'static str, &'static str, [u16; 7])> {
+    const DENIED_TO_ALL_BUT_ADMIN_200: [u16; 7] = [401, 200, 403, 403, 403, 403, 403];
+    vec![
+        ("GET", "/health", [200; 7]),
+        ("GET", "/ready", [200; 7]),
+        ("POST", "/api/v1/auth/login", [200; 7]),
+        ("POST", "/api/v1/auth/refresh", [200; 7]),
+        ("POST", "/api/v1/auth/logout", [401, 204, 204, 204, 204, 403, 403]),
+        ("GET", "/api/v1/auth/me", [401, 200, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/auth/change-password", [401, 200, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/users", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("POST", "/api/v1/users", [401, 201, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/users/{id}", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("PATCH", "/api/v1/users/{id}", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("DELETE", "/api/v1/users/{id}", [401, 204, 403, 403, 403, 403, 403]),
+        ("POST", "/api/v1/users/{id}/deactivate", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("POST", "/api/v1/users/{id}/activate", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("POST", "/api/v1/users/{id}/unlock", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("POST", "/api/v1/users/{id}/reset-password", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("GET", "/api/v1/api-keys/current", [401, 403, 403, 403, 403, 200, 200]),
+        ("GET", "/api/v1/api-keys", [401, 200, 200, 403, 403, 403, 403]),
+        ("POST", "/api/v1/api-keys", [401, 201, 201, 403, 403, 403, 403]),
+        // The key under test belongs to the admin: operators see only their own keys.
+        ("GET", "/api/v1/api-keys/{id}", [401, 200, 404, 403, 403, 403, 403]),
+        ("DELETE", "/api/v1/api-keys/{id}", [401, 204, 404, 403, 403, 403, 403]),
+        ("GET", "/api/v1/audit-log", [401, 200, 403, 403, 200, 403, 403]),
+        ("GET", "/api/v1/audit-log/verify", [401, 200, 403, 403, 200, 403, 403]),
+    ]
+}
+
+/// Routes outside the OpenAPI document (the document itself and Swagger UI).
+const UNDOCUMENTED_ROUTES: [(&str, &str, [u16; 7]); 2] =
+    [("GET", "/api/openapi.json", [200; 7]), ("GET", "/api/docs/", [200; 7])];
+
+struct Context {
+    admin: String,
+    counter: std::cell::Cell<u32>,
+}
+
+impl Context {
+    fn unique(&self, prefix: &str) -> String {
+        self.counter.set(self.counter.get() + 1);
+        format!("{prefix}{}", self.counter.get())
+    }
+}
+
+/// A credential for the caller; user callers get a fresh account so that routes which end
+/// sessions or change passwords cannot disturb other rows.
+async fn credential(app: &TestApp, ctx: &Context, caller: &str) -> Option<String> {
+    match caller {
+        "anonymous" => None,
+        "read_key" => Some(app.create_api_key(&ctx.admin, &ctx.unique("rk"), &["read"]).await.1),
+        "ingest_key" => Some(app.create_api_key(&ctx.admin, &ctx.unique("ik"), &["ingest"]).await.1),
+        role => Some(app.user_token(&ctx.admin, &ctx.unique(&format!("{role}-")), role).await),
+    }
+}
+
+/// The concrete path and body that make the call succeed for an admitted caller.
+async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> (String, Option<Value>) {
+    let path = if template.starts_with("/api/v1/users/{id}") {
+        let victim = app.create_user(&ctx.admin, &ctx.unique("victim"), "viewer").await;
+        template.replace("{id}", &victim.to_string())
+    } else if template == "/api/v1/api-keys/{id}" {
+        let (key, _) = app.create_api_key(&ctx.admin, &ctx.unique("key"), &["read"]).await;
+        template.replace("{id}", &key.to_string())
+    } else {
+        template.to_owned()
+    };
+    let body = match (method, template) {
+        ("POST", "/api/v1/auth/login") => {
+            let name = ctx.unique("login");
+            app.create_user(&ctx.admin, &name, "viewer").await;
+            Some(json!({"username": name, "password": STRONG_PASSWORD}))
+        }
+        ("POST", "/api/v1/auth/refresh") => {
+            let name = ctx.unique("refresh");
+            app.create_user(&ctx.admin, &name, "viewer").await;
+            let login = app.login(&name, STRONG_PASSWORD).await;
+            Some(json!({"refresh_token": login.body["refresh_token"]}))
+        }
+        ("POST", "/api/v1/auth/change-password") => {
+            Some(json!({"current_password": STRONG_PASSWORD, "new_password": "A-New-Strong-Pass-17"}))
+        }
+        ("POST", "/api/v1/users") => {
+            let name = ctx.unique("new");
+            Some(json!({"username": name, "email": format!("{name}@example.com"), "role": "viewer"}))
+        }
+        ("PATCH", _) => Some(json!({"department": "Matrix"})),
+        ("POST", "/api/v1/api-keys") => Some(json!({"name": ctx.unique("made"), "scopes": ["read"]})),
+        ("POST", _) => Some(json!({})),
+        _ => None,
+    };
+    (path, body)
+}
+
+#[tokio::test]
+async fn every_route_answers_each_caller_with_the_expected_status() {
+    let app = spawn_app().await;
+    let ctx = Context { admin: app.admin_token().await, counter: std::cell::Cell::new(0) };
+
+    // Every documented route has a row, and every row is a documented route.
+    let document = serde_json::to_value(bms_server::http::openapi_document()).expect("json");
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().expect("item").keys().map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let rows = matrix();
+    let covered: BTreeSet<(String, String)> = rows.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    let stale: Vec<_> = covered.difference(&documented).collect();
+    assert!(missing.is_empty(), "routes without a role-matrix row: {missing:?}");
+    assert!(stale.is_empty(), "role-matrix rows for routes that do not exist: {stale:?}");
+
+    let mut mismatches = Vec::new();
+    for (method, template, expected) in rows.iter().chain(UNDOCUMENTED_ROUTES.iter()) {
+        for (caller, expected_status) in CALLERS.iter().zip(expected) {
+            let token = credential(&app, &ctx, caller).await;
+            let (path, body) = prepare(&app, &ctx, method, template).await;
+            let method = Method::from_bytes(method.as_bytes()).expect("method");
+            let reply = app.request(method.clone(), &path, token.as_deref(), body.as_ref()).await;
+            if reply.status.as_u16() != *expected_status {
+                mismatches.push(format!(
+                    "{method} {template} as {caller}: expected {expected_status}, got {} {}",
+                    reply.status, reply.body
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "role matrix mismatches:\n{}", mismatches.join("\n"));
+}
