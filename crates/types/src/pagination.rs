@@ -24,6 +24,11 @@ impl PageMeta {
     }
 }
 
+/// Largest accepted `per_page`.
+pub const MAX_PER_PAGE: u32 = 200;
+/// `per_page` when none is given.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+
 #[cfg(test)]
 mod tests {
     use super::PageMeta;
@@ -35,8 +40,3 @@ mod tests {
         assert_eq!(PageMeta::new(1, 50, 51).total_pages, 2);
     }
 }
-
-/// Largest accepted `per_page`.
-pub const MAX_PER_PAGE: u32 = 200;
-/// `per_page` when none is given.
-pub const DEFAULT_PER_PAGE: u32 = 50;

@@ -222,7 +222,9 @@ pub fn refresh(
 ) -> Result<TokenResponse, ApiError> {
     let token_hash = hash_token(presented);
     let idle = Duration::minutes(ctx.settings.session_idle_minutes);
-    let outcome = conn.immediate_transaction(|conn| -> Result<Result<TokenResponse, ApiError>, ApiError> {
+    // The inner Result is the answer; the outer one aborts the transaction. A rejected
+    // refresh commits (the reuse revocation must stick) and is returned as the inner error.
+    conn.immediate_transaction(|conn| -> Result<Result<TokenResponse, ApiError>, ApiError> {
         let found: Option<(i64, Option<DateTime<Utc>>, Session)> = refresh_tokens::table
             .inner_join(sessions::table)
             .filter(refresh_tokens::token_hash.eq(&token_hash))
@@ -262,8 +264,7 @@ pub fn refresh(
             .execute(conn)?;
         diesel::update(sessions::table.find(session.id)).set(sessions::last_seen_at.eq(ctx.now)).execute(conn)?;
         Ok(Ok(token_pair(conn, ctx, &user, session.id, session.expires_at)?))
-    })?;
-    outcome
+    })?
 }
 
 /// Marks one session revoked; returns whether it was live before.

@@ -109,10 +109,10 @@ pub fn validate_profile(
             violations.push(violation("username", "charset", "may contain only letters, digits, `.`, `_` and `-`"));
         }
     }
-    if let Some(email) = email {
-        if email.len() > 254 || !email_address::EmailAddress::is_valid(email) {
-            violations.push(violation("email", "email", "must be a valid e-mail address"));
-        }
+    if let Some(email) = email
+        && (email.len() > 254 || !email_address::EmailAddress::is_valid(email))
+    {
+        violations.push(violation("email", "email", "must be a valid e-mail address"));
     }
     for (field, value) in [("full_name", full_name), ("department", department)] {
         if value.is_some_and(|value| value.chars().count() > 200) {
