@@ -1,0 +1,601 @@
+//! The 3-2-1-1-0 rule, in one place: a pure function from a job's copies (with their
+//! latest runs) and restore-test facts to a verdict, each rule with its reason code and
+//! the copies or runs that prove it. Nothing else in bms decides compliance.
+
+use chrono::{DateTime, Duration, Utc};
+
+/// Thresholds; global defaults from configuration, overridable per job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompliancePolicy {
+    /// "3": current copies required (the primary counts).
+    pub min_copies: u32,
+    /// "2": distinct media types among the current copies.
+    pub min_media_types: u32,
+    /// "1": current offsite copies.
+    pub min_offsite: u32,
+    /// "1": current offline (air-gapped) or immutable copies.
+    pub min_offline_or_immutable: u32,
+    /// "0": how recent the latest passed restore test must be; `None` until restore tests
+    /// are recorded (the rule then warns "not yet verified").
+    pub restore_test_interval: Option<Duration>,
+}
+
+impl Default for CompliancePolicy {
+    fn default() -> Self {
+        Self {
+            min_copies: 3,
+            min_media_types: 2,
+            min_offsite: 1,
+            min_offline_or_immutable: 1,
+            restore_test_interval: None,
+        }
+    }
+}
+
+/// What the engine knows about one copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyFacts {
+    /// Copy id.
+    pub copy_id: i64,
+    /// Media type (`disk`, `tape`, ...).
+    pub media_type: String,
+    /// Stored away from the primary site.
+    pub offsite: bool,
+    /// Air-gapped.
+    pub offline: bool,
+    /// WORM / object lock.
+    pub immutable: bool,
+    /// How old its last successful backup may be.
+    pub freshness_window: Duration,
+    /// Latest successful (or warning) run: (execution id, finished at).
+    pub last_success: Option<(i64, DateTime<Utc>)>,
+    /// Latest finished run of any result: (execution id, failed?).
+    pub latest_run: Option<(i64, bool)>,
+}
+
+/// Facts about restore tests (filled in once restore tests exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreFacts {
+    /// The latest test: (test id, when, passed?).
+    pub latest: Option<(i64, DateTime<Utc>, bool)>,
+}
+
+/// Outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuleOutcome {
+    /// Satisfied.
+    Pass,
+    /// Not proven, not broken (e.g. never restore-tested).
+    Warning,
+    /// Broken.
+    Fail,
+}
+
+/// The five rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// 3 current copies.
+    Copies,
+    /// 2 media types.
+    MediaTypes,
+    /// 1 offsite.
+    Offsite,
+    /// 1 offline or immutable.
+    OfflineOrImmutable,
+    /// 0 errors.
+    ZeroErrors,
+}
+
+impl Rule {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Copies => "copies",
+            Self::MediaTypes => "media_types",
+            Self::Offsite => "offsite",
+            Self::OfflineOrImmutable => "offline_or_immutable",
+            Self::ZeroErrors => "zero_errors",
+        }
+    }
+}
+
+/// One rule's verdict with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleVerdict {
+    /// Which rule.
+    pub rule: Rule,
+    /// Pass, warning or fail.
+    pub outcome: RuleOutcome,
+    /// Stable reason code, e.g. `enough_current_copies`, `stale_copies`.
+    pub reason: &'static str,
+    /// What was required.
+    pub required: u32,
+    /// What was found.
+    pub found: u32,
+    /// Copies that prove the verdict (for a pass: the qualifying copies; for a fail: the
+    /// copies at fault, e.g. stale or failed ones).
+    pub copy_ids: Vec<i64>,
+    /// Executions that prove the verdict.
+    pub execution_ids: Vec<i64>,
+}
+
+/// Overall status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComplianceStatus {
+    /// Every rule passes.
+    Compliant,
+    /// No rule fails, at least one warns.
+    Warning,
+    /// At least one rule fails.
+    NonCompliant,
+}
+
+impl ComplianceStatus {
+    /// Every status.
+    pub const ALL: [ComplianceStatus; 3] =
+        [ComplianceStatus::Compliant, ComplianceStatus::Warning, ComplianceStatus::NonCompliant];
+
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compliant => "compliant",
+            Self::Warning => "warning",
+            Self::NonCompliant => "non_compliant",
+        }
+    }
+
+    /// Parses the spelling.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == value)
+    }
+}
+
+/// The whole verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplianceVerdict {
+    /// Overall status.
+    pub status: ComplianceStatus,
+    /// The five rules, in 3-2-1-1-0 order.
+    pub rules: Vec<RuleVerdict>,
+}
+
+/// Evaluates the 3-2-1-1-0 rule at `now`.
+pub fn evaluate_compliance(
+    copies: &[CopyFacts],
+    restore: Option<&RestoreFacts>,
+    policy: &CompliancePolicy,
+    now: DateTime<Utc>,
+) -> ComplianceVerdict {
+    let is_current = |copy: &&CopyFacts| copy.last_success.is_some_and(|(_, at)| now - at <= copy.freshness_window);
+    let current: Vec<&CopyFacts> = copies.iter().filter(is_current).collect();
+    let stale: Vec<&CopyFacts> = copies.iter().filter(|copy| !is_current(copy)).collect();
+    let ids = |list: &[&CopyFacts]| list.iter().map(|copy| copy.copy_id).collect::<Vec<_>>();
+    let success_runs =
+        |list: &[&CopyFacts]| list.iter().filter_map(|copy| copy.last_success.map(|(id, _)| id)).collect::<Vec<_>>();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+
+    let copies_rule = {
+        let found = count(current.len());
+        let (outcome, reason, evidence) = if found >= policy.min_copies {
+            (RuleOutcome::Pass, "enough_current_copies", current.clone())
+        } else if copies.len() >= policy.min_copies as usize {
+            (RuleOutcome::Fail, "stale_copies", stale.clone())
+        } else {
+            (RuleOutcome::Fail, "too_few_copies", current.clone())
+        };
+        RuleVerdict {
+            rule: Rule::Copies,
+            outcome,
+            reason,
+            required: policy.min_copies,
+            found,
+            copy_ids: ids(&evidence),
+            execution_ids: success_runs(&evidence),
+        }
+    };
+
+    let media_rule = {
+        let mut media: Vec<&str> = current.iter().map(|copy| copy.media_type.as_str()).collect();
+        media.sort_unstable();
+        media.dedup();
+        let found = count(media.len());
+        let pass = found >= policy.min_media_types;
+        RuleVerdict {
+            rule: Rule::MediaTypes,
+            outcome: if pass { RuleOutcome::Pass } else { RuleOutcome::Fail },
+            reason: if pass { "enough_media_types" } else { "too_few_media_types" },
+            required: policy.min_media_types,
+            found,
+            copy_ids: ids(&current),
+            execution_ids: success_runs(&current),
+        }
+    };
+
+    let flag_rule =
+        |rule: Rule, required: u32, flag: &dyn Fn(&CopyFacts) -> bool, pass_reason, stale_reason, none_reason| {
+            let qualifying: Vec<&CopyFacts> = current.iter().copied().filter(|copy| flag(copy)).collect();
+            let found = count(qualifying.len());
+            let stale_flagged: Vec<&CopyFacts> = stale.iter().copied().filter(|copy| flag(copy)).collect();
+            let (outcome, reason, evidence) = if found >= required {
+                (RuleOutcome::Pass, pass_reason, qualifying)
+            } else if !stale_flagged.is_empty() {
+                (RuleOutcome::Fail, stale_reason, stale_flagged)
+            } else {
+                (RuleOutcome::Fail, none_reason, Vec::new())
+            };
+            RuleVerdict {
+                rule,
+                outcome,
+                reason,
+                required,
+                found,
+                copy_ids: ids(&evidence),
+                execution_ids: success_runs(&evidence),
+            }
+        };
+    let offsite_rule = flag_rule(
+        Rule::Offsite,
+        policy.min_offsite,
+        &|copy| copy.offsite,
+        "current_offsite_copy",
+        "offsite_copy_stale",
+        "no_offsite_copy",
+    );
+    let offline_rule = flag_rule(
+        Rule::OfflineOrImmutable,
+        policy.min_offline_or_immutable,
+        &|copy| copy.offline || copy.immutable,
+        "current_offline_or_immutable_copy",
+        "offline_or_immutable_copy_stale",
+        "no_offline_or_immutable_copy",
+    );
+
+    let errors_rule = {
+        let failed: Vec<&CopyFacts> =
+            copies.iter().filter(|copy| copy.latest_run.is_some_and(|(_, failed)| failed)).collect();
+        let failed_runs: Vec<i64> = failed.iter().filter_map(|copy| copy.latest_run.map(|(id, _)| id)).collect();
+        let (outcome, reason, execution_ids) = if !failed.is_empty() {
+            (RuleOutcome::Fail, "latest_run_failed", failed_runs)
+        } else {
+            match (restore.and_then(|facts| facts.latest), policy.restore_test_interval) {
+                (Some((id, _, false)), _) => (RuleOutcome::Fail, "restore_test_failed", vec![id]),
+                (Some((id, at, true)), Some(interval)) if now - at <= interval => {
+                    (RuleOutcome::Pass, "restore_verified", vec![id])
+                }
+                (Some((id, _, true)), Some(_)) => (RuleOutcome::Warning, "restore_test_overdue", vec![id]),
+                (Some((id, _, true)), None) => (RuleOutcome::Pass, "restore_verified", vec![id]),
+                (None, _) => (RuleOutcome::Warning, "not_yet_verified", Vec::new()),
+            }
+        };
+        RuleVerdict {
+            rule: Rule::ZeroErrors,
+            outcome,
+            reason,
+            required: 0,
+            found: count(failed.len()),
+            copy_ids: ids(&failed),
+            execution_ids,
+        }
+    };
+
+    let rules = vec![copies_rule, media_rule, offsite_rule, offline_rule, errors_rule];
+    let worst = rules.iter().map(|rule| rule.outcome).max().unwrap_or(RuleOutcome::Pass);
+    let status = match worst {
+        RuleOutcome::Pass => ComplianceStatus::Compliant,
+        RuleOutcome::Warning => ComplianceStatus::Warning,
+        RuleOutcome::Fail => ComplianceStatus::NonCompliant,
+    };
+    ComplianceVerdict { status, rules }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).single().expect("time")
+    }
+
+    /// A copy whose last success was `age_hours` ago, freshness 26 h, latest run ok.
+    fn copy(id: i64, media: &str, age_hours: i64) -> CopyFacts {
+        CopyFacts {
+            copy_id: id,
+            media_type: media.to_owned(),
+            offsite: false,
+            offline: false,
+            immutable: false,
+            freshness_window: Duration::hours(26),
+            last_success: Some((id * 100, now() - Duration::hours(age_hours))),
+            latest_run: Some((id * 100, false)),
+        }
+    }
+
+    /// The compliant base case: disk primary, NAS secondary, offsite immutable cloud,
+    /// offline tape — all fresh — and a recent passed restore test.
+    fn base() -> Vec<CopyFacts> {
+        let mut cloud = copy(3, "cloud", 5);
+        cloud.offsite = true;
+        cloud.immutable = true;
+        let mut tape = copy(4, "tape", 20);
+        tape.offline = true;
+        tape.offsite = true;
+        vec![copy(1, "disk", 2), copy(2, "nas", 3), cloud, tape]
+    }
+
+    fn verified() -> RestoreFacts {
+        RestoreFacts { latest: Some((77, now() - Duration::days(10), true)) }
+    }
+
+    fn policy() -> CompliancePolicy {
+        CompliancePolicy { restore_test_interval: Some(Duration::days(90)), ..CompliancePolicy::default() }
+    }
+
+    fn outcome_of(verdict: &ComplianceVerdict, rule: Rule) -> (RuleOutcome, &'static str) {
+        let found = verdict.rules.iter().find(|r| r.rule == rule).expect("rule present");
+        (found.outcome, found.reason)
+    }
+
+    struct Case {
+        name: &'static str,
+        copies: Vec<CopyFacts>,
+        restore: Option<RestoreFacts>,
+        policy: CompliancePolicy,
+        status: ComplianceStatus,
+        rule: Rule,
+        outcome: RuleOutcome,
+        reason: &'static str,
+    }
+
+    fn cases() -> Vec<Case> {
+        let with = |change: &dyn Fn(&mut Vec<CopyFacts>)| {
+            let mut copies = base();
+            change(&mut copies);
+            copies
+        };
+        use ComplianceStatus::{Compliant, NonCompliant};
+        use RuleOutcome::{Fail, Pass};
+        vec![
+            Case {
+                name: "compliant base case",
+                copies: base(),
+                restore: Some(verified()),
+                policy: policy(),
+                status: Compliant,
+                rule: Rule::Copies,
+                outcome: Pass,
+                reason: "enough_current_copies",
+            },
+            Case {
+                name: "only two copies exist",
+                copies: with(&|c| c.truncate(2)),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::Copies,
+                outcome: Fail,
+                reason: "too_few_copies",
+            },
+            Case {
+                name: "two copies stale leaves two current",
+                copies: with(&|c| {
+                    c[0].last_success = Some((1, now() - Duration::hours(30)));
+                    c[1].last_success = None;
+                }),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::Copies,
+                outcome: Fail,
+                reason: "stale_copies",
+            },
+            Case {
+                name: "one media type only",
+                copies: with(&|c| {
+                    for copy in c.iter_mut() {
+                        copy.media_type = "disk".into();
+                    }
+                }),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::MediaTypes,
+                outcome: Fail,
+                reason: "too_few_media_types",
+            },
+            Case {
+                name: "mixed media counted among current copies only",
+                copies: with(&|c| {
+                    c[0].media_type = "tape".into();
+                    c[1].media_type = "tape".into();
+                    c[2].media_type = "tape".into();
+                    c[3].media_type = "usb".into();
+                    c[3].last_success = None;
+                }),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::MediaTypes,
+                outcome: Fail,
+                reason: "too_few_media_types",
+            },
+            Case {
+                name: "no offsite copy",
+                copies: with(&|c| {
+                    for copy in c.iter_mut() {
+                        copy.offsite = false;
+                    }
+                }),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::Offsite,
+                outcome: Fail,
+                reason: "no_offsite_copy",
+            },
+            Case {
+                name: "offsite copies exist but are stale",
+                copies: with(&|c| {
+                    c[2].last_success = None;
+                    c[3].last_success = Some((4, now() - Duration::days(3)));
+                }),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::Offsite,
+                outcome: Fail,
+                reason: "offsite_copy_stale",
+            },
+            Case {
+                name: "neither offline nor immutable",
+                copies: with(&|c| {
+                    for copy in c.iter_mut() {
+                        copy.offline = false;
+                        copy.immutable = false;
+                    }
+                }),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::OfflineOrImmutable,
+                outcome: Fail,
+                reason: "no_offline_or_immutable_copy",
+            },
+            Case {
+                name: "immutable alone satisfies the offline rule",
+                copies: with(&|c| c[3].offline = false),
+                restore: Some(verified()),
+                policy: policy(),
+                status: Compliant,
+                rule: Rule::OfflineOrImmutable,
+                outcome: Pass,
+                reason: "current_offline_or_immutable_copy",
+            },
+            Case {
+                name: "offline alone satisfies the offline rule",
+                copies: with(&|c| c[2].immutable = false),
+                restore: Some(verified()),
+                policy: policy(),
+                status: Compliant,
+                rule: Rule::OfflineOrImmutable,
+                outcome: Pass,
+                reason: "current_offline_or_immutable_copy",
+            },
+            Case {
+                name: "latest run of one copy failed",
+                copies: with(&|c| c[1].latest_run = Some((999, true))),
+                restore: Some(verified()),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::ZeroErrors,
+                outcome: Fail,
+                reason: "latest_run_failed",
+            },
+            Case {
+                name: "never restore-tested is a warning, not a pass",
+                copies: base(),
+                restore: None,
+                policy: CompliancePolicy::default(),
+                status: ComplianceStatus::Warning,
+                rule: Rule::ZeroErrors,
+                outcome: RuleOutcome::Warning,
+                reason: "not_yet_verified",
+            },
+            Case {
+                name: "restore test too old",
+                copies: base(),
+                restore: Some(RestoreFacts { latest: Some((5, now() - Duration::days(120), true)) }),
+                policy: policy(),
+                status: ComplianceStatus::Warning,
+                rule: Rule::ZeroErrors,
+                outcome: RuleOutcome::Warning,
+                reason: "restore_test_overdue",
+            },
+            Case {
+                name: "restore test failed",
+                copies: base(),
+                restore: Some(RestoreFacts { latest: Some((6, now() - Duration::days(1), false)) }),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::ZeroErrors,
+                outcome: Fail,
+                reason: "restore_test_failed",
+            },
+            Case {
+                name: "per-job override: two copies are enough",
+                copies: with(&|c| {
+                    c.remove(1);
+                    c.remove(0);
+                }),
+                restore: Some(verified()),
+                policy: CompliancePolicy { min_copies: 2, ..policy() },
+                status: Compliant,
+                rule: Rule::Copies,
+                outcome: Pass,
+                reason: "enough_current_copies",
+            },
+            Case {
+                name: "per-job override: no offsite needed",
+                copies: with(&|c| {
+                    for copy in c.iter_mut() {
+                        copy.offsite = false;
+                    }
+                }),
+                restore: Some(verified()),
+                policy: CompliancePolicy { min_offsite: 0, ..policy() },
+                status: Compliant,
+                rule: Rule::Offsite,
+                outcome: Pass,
+                reason: "current_offsite_copy",
+            },
+            Case {
+                name: "no copies at all",
+                copies: Vec::new(),
+                restore: None,
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::Copies,
+                outcome: Fail,
+                reason: "too_few_copies",
+            },
+        ]
+    }
+
+    #[test]
+    fn the_3_2_1_1_0_table() {
+        for case in cases() {
+            let verdict = evaluate_compliance(&case.copies, case.restore.as_ref(), &case.policy, now());
+            assert_eq!(verdict.status, case.status, "{}: {verdict:?}", case.name);
+            assert_eq!(outcome_of(&verdict, case.rule), (case.outcome, case.reason), "{}", case.name);
+            assert_eq!(verdict.rules.len(), 5, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn evidence_names_the_copies_and_runs() {
+        let verdict = evaluate_compliance(&base(), Some(&verified()), &policy(), now());
+        let copies = &verdict.rules[0];
+        assert_eq!((copies.found, copies.copy_ids.clone()), (4, vec![1, 2, 3, 4]));
+        assert_eq!(copies.execution_ids, vec![100, 200, 300, 400]);
+        let offsite = &verdict.rules[2];
+        assert_eq!(offsite.copy_ids, vec![3, 4]);
+        assert_eq!(verdict.rules[4].execution_ids, vec![77]);
+
+        let mut stale = base();
+        stale[0].last_success = Some((100, now() - Duration::hours(27)));
+        stale[1].last_success = Some((200, now() - Duration::hours(40)));
+        let verdict = evaluate_compliance(&stale, Some(&verified()), &policy(), now());
+        assert_eq!(verdict.rules[0].reason, "stale_copies");
+        assert_eq!(verdict.rules[0].copy_ids, vec![1, 2], "the stale copies are the evidence");
+    }
+
+    #[test]
+    fn freshness_is_per_copy() {
+        let mut copies = base();
+        copies[3].freshness_window = Duration::days(7);
+        copies[3].last_success = Some((400, now() - Duration::days(6)));
+        let verdict = evaluate_compliance(&copies, Some(&verified()), &policy(), now());
+        assert_eq!(verdict.status, ComplianceStatus::Compliant);
+    }
+}

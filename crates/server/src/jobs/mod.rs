@@ -1,0 +1,3 @@
+//! Backup jobs: schedule expectations and derived state.
+
+pub mod schedule;
