@@ -106,6 +106,39 @@ impl Default for AuthSettings {
     }
 }
 
+/// Defaults for backup tracking and the 3-2-1-1-0 rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingSettings {
+    /// `DEFAULT_GRACE_MINUTES` (default 60).
+    pub default_grace_minutes: i32,
+    /// `MANUAL_JOB_FRESHNESS_HOURS`: freshness window of copies of manual jobs (default 168).
+    pub manual_freshness_hours: i64,
+    /// `COMPLIANCE_MIN_COPIES` (default 3).
+    pub min_copies: u32,
+    /// `COMPLIANCE_MIN_MEDIA_TYPES` (default 2).
+    pub min_media_types: u32,
+    /// `COMPLIANCE_MIN_OFFSITE` (default 1).
+    pub min_offsite: u32,
+    /// `COMPLIANCE_MIN_OFFLINE` (default 1): offline or immutable copies.
+    pub min_offline_or_immutable: u32,
+    /// `STATE_EVALUATION_SECONDS`: how often every job is re-evaluated (default 60).
+    pub evaluation_interval_seconds: u64,
+}
+
+impl Default for TrackingSettings {
+    fn default() -> Self {
+        Self {
+            default_grace_minutes: 60,
+            manual_freshness_hours: 168,
+            min_copies: 3,
+            min_media_types: 2,
+            min_offsite: 1,
+            min_offline_or_immutable: 1,
+            evaluation_interval_seconds: 60,
+        }
+    }
+}
+
 /// SMTP settings (`MAIL_*`, Flask-Mail names); used by the notifications issue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailSettings {
@@ -174,6 +207,8 @@ pub struct Config {
     pub default_timezone: chrono_tz::Tz,
     /// Password, lockout and session rules.
     pub auth: AuthSettings,
+    /// Tracking and compliance defaults.
+    pub tracking: TrackingSettings,
     /// SMTP, when `MAIL_SERVER` is set.
     pub mail: Option<MailSettings>,
     /// Veeam poller, when `VEEAM_API_URL` is set.
@@ -266,6 +301,16 @@ impl Config {
             ));
         }
 
+        let tracking = TrackingSettings {
+            default_grace_minutes: vars.parse_number("DEFAULT_GRACE_MINUTES", 60i32, 0, 10_080)?,
+            manual_freshness_hours: vars.parse_number("MANUAL_JOB_FRESHNESS_HOURS", 168i64, 1, 8784)?,
+            min_copies: vars.parse_number("COMPLIANCE_MIN_COPIES", 3u32, 1, 20)?,
+            min_media_types: vars.parse_number("COMPLIANCE_MIN_MEDIA_TYPES", 2u32, 1, 7)?,
+            min_offsite: vars.parse_number("COMPLIANCE_MIN_OFFSITE", 1u32, 0, 20)?,
+            min_offline_or_immutable: vars.parse_number("COMPLIANCE_MIN_OFFLINE", 1u32, 0, 20)?,
+            evaluation_interval_seconds: vars.parse_number("STATE_EVALUATION_SECONDS", 60u64, 5, 3600)?,
+        };
+
         Ok(Self {
             environment,
             secret_key,
@@ -282,6 +327,7 @@ impl Config {
             max_body_bytes: vars.parse_number("MAX_BODY_BYTES", 1024 * 1024usize, 1024, 64 * 1024 * 1024)?,
             default_timezone,
             auth,
+            tracking,
             mail: parse_mail(&vars)?,
             veeam: parse_veeam(&vars)?,
         })
@@ -327,6 +373,13 @@ impl Config {
             ("ACCESS_TOKEN_MINUTES".to_owned(), self.auth.access_token_minutes.to_string()),
             ("SESSION_IDLE_TIMEOUT_MINUTES".to_owned(), self.auth.session_idle_minutes.to_string()),
             ("SESSION_MAX_LIFETIME_HOURS".to_owned(), self.auth.session_max_hours.to_string()),
+            ("DEFAULT_GRACE_MINUTES".to_owned(), self.tracking.default_grace_minutes.to_string()),
+            ("MANUAL_JOB_FRESHNESS_HOURS".to_owned(), self.tracking.manual_freshness_hours.to_string()),
+            ("COMPLIANCE_MIN_COPIES".to_owned(), self.tracking.min_copies.to_string()),
+            ("COMPLIANCE_MIN_MEDIA_TYPES".to_owned(), self.tracking.min_media_types.to_string()),
+            ("COMPLIANCE_MIN_OFFSITE".to_owned(), self.tracking.min_offsite.to_string()),
+            ("COMPLIANCE_MIN_OFFLINE".to_owned(), self.tracking.min_offline_or_immutable.to_string()),
+            ("STATE_EVALUATION_SECONDS".to_owned(), self.tracking.evaluation_interval_seconds.to_string()),
         ];
         match &self.mail {
             None => lines.push(("MAIL_SERVER".to_owned(), "(not set: e-mail disabled)".to_owned())),
@@ -574,6 +627,7 @@ mod tests {
         assert_eq!(config.max_body_bytes, 1024 * 1024);
         assert_eq!(config.secret_key_source, SecretKeySource::File(PathBuf::from("./data/secret_key")));
         assert_eq!(config.auth, AuthSettings::default());
+        assert_eq!(config.tracking, TrackingSettings::default());
         assert!(config.mail.is_none() && config.veeam.is_none());
     }
 

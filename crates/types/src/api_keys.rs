@@ -56,6 +56,8 @@ pub struct ApiKeyDto {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Revocation time (absent while the key is valid).
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Jobs the key may report results for (empty: any job).
+    pub job_ids: Vec<i64>,
 }
 
 /// Create an API key (admin, operator).
@@ -70,6 +72,10 @@ pub struct CreateApiKeyRequest {
     /// Optional expiry; must be in the future.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Restrict the key to these jobs (absent or empty: any job). A key for one server
+    /// then cannot report for another.
+    #[serde(default)]
+    pub job_ids: Option<Vec<i64>>,
 }
 
 /// A new API key. `key` is shown only in this response.

@@ -5,6 +5,10 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+mod double_option;
+pub mod executions;
+pub mod jobs;
+pub mod dashboard;
 pub mod error;
 pub mod health;
 pub mod pagination;

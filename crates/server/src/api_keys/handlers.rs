@@ -102,7 +102,10 @@ pub async fn create_api_key(
     let mut scopes = request.scopes;
     scopes.sort_by_key(|scope| scope.as_str());
     scopes.dedup();
-    let new = NewKey { name, scopes, expires_at: request.expires_at, created_by: creator };
+    let mut job_ids = request.job_ids.unwrap_or_default();
+    job_ids.sort_unstable();
+    job_ids.dedup();
+    let new = NewKey { name, scopes, expires_at: request.expires_at, created_by: creator, job_ids };
     let actor = auth.actor();
     let (api_key, key) = run_db(&state.pool, move |conn| api_keys::create_key(conn, now, &actor, &new)).await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyResponse { api_key, key }))

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::extract::API_KEY_PREFIX;
 use crate::auth::tokens::new_opaque_token;
-use crate::db::schema::{api_keys, users};
+use crate::db::schema::{api_key_jobs, api_keys, jobs, users};
 use crate::error::ApiError;
 
 /// Characters of the key kept visible (`bms_` plus 8 hex digits).
@@ -51,7 +51,7 @@ impl ApiKey {
     }
 
     /// The wire form, with the creator's username.
-    pub fn to_dto(&self, creator_username: Option<String>) -> ApiKeyDto {
+    pub fn to_dto(&self, creator_username: Option<String>, job_ids: Vec<i64>) -> ApiKeyDto {
         ApiKeyDto {
             id: self.id,
             name: self.name.clone(),
@@ -63,11 +63,12 @@ impl ApiKey {
             expires_at: self.expires_at,
             last_used_at: self.last_used_at,
             revoked_at: self.revoked_at,
+            job_ids,
         }
     }
 }
 
-/// Looks up the creators' usernames for a set of keys.
+/// Looks up the creators' usernames and job restrictions for a set of keys.
 pub fn with_creators(conn: &mut SqliteConnection, keys: Vec<ApiKey>) -> QueryResult<Vec<ApiKeyDto>> {
     let creator_ids: Vec<i64> = keys.iter().filter_map(|key| key.created_by).collect();
     let names: std::collections::HashMap<i64, String> = users::table
@@ -76,7 +77,19 @@ pub fn with_creators(conn: &mut SqliteConnection, keys: Vec<ApiKey>) -> QueryRes
         .load(conn)?
         .into_iter()
         .collect();
-    Ok(keys.iter().map(|key| key.to_dto(key.created_by.and_then(|id| names.get(&id).cloned()))).collect())
+    let key_ids: Vec<i64> = keys.iter().map(|key| key.id).collect();
+    let restrictions: Vec<(i64, i64)> = api_key_jobs::table
+        .filter(api_key_jobs::api_key_id.eq_any(key_ids))
+        .order((api_key_jobs::api_key_id, api_key_jobs::job_id))
+        .select((api_key_jobs::api_key_id, api_key_jobs::job_id))
+        .load(conn)?;
+    Ok(keys
+        .iter()
+        .map(|key| {
+            let jobs = restrictions.iter().filter(|(key_id, _)| *key_id == key.id).map(|(_, job)| *job).collect();
+            key.to_dto(key.created_by.and_then(|id| names.get(&id).cloned()), jobs)
+        })
+        .collect())
 }
 
 /// A validated request for a new key.
@@ -86,6 +99,7 @@ pub struct NewKey {
     pub scopes: Vec<ApiKeyScope>,
     pub expires_at: Option<DateTime<Utc>>,
     pub created_by: i64,
+    pub job_ids: Vec<i64>,
 }
 
 /// Creates a key; returns it with the secret, which is never stored.
@@ -111,6 +125,13 @@ pub fn create_key(
             ))
             .returning(api_keys::id)
             .get_result(conn)?;
+        let existing: Vec<i64> = jobs::table.filter(jobs::id.eq_any(&new.job_ids)).select(jobs::id).load(conn)?;
+        if let Some(missing) = new.job_ids.iter().find(|id| !existing.contains(id)) {
+            return Err(ApiError::invalid_field("job_ids", "exists", format!("job {missing} does not exist")));
+        }
+        let rows: Vec<_> =
+            new.job_ids.iter().map(|job| (api_key_jobs::api_key_id.eq(id), api_key_jobs::job_id.eq(*job))).collect();
+        diesel::insert_into(api_key_jobs::table).values(rows).execute(conn)?;
         audit::record(
             conn,
             now,

@@ -19,7 +19,7 @@ use crate::api_keys::ApiKey;
 use crate::audit::Actor;
 use crate::auth::tokens::{decode_access_token, hash_token};
 use crate::db::run_db;
-use crate::db::schema::{api_keys, sessions, users};
+use crate::db::schema::{api_key_jobs, api_keys, sessions, users};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::client_ip;
@@ -56,6 +56,8 @@ pub struct AuthenticatedKey {
     pub name: String,
     /// Granted scopes.
     pub scopes: Vec<ApiKeyScope>,
+    /// Jobs the key may report for (empty: any job).
+    pub job_ids: Vec<i64>,
 }
 
 /// The authenticated caller.
@@ -94,6 +96,22 @@ impl AccessPolicy for AuditReaders {
 pub struct Operators;
 impl AccessPolicy for Operators {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Operator];
+}
+
+/// Everyone who may read operational data: every role and `read` keys.
+#[derive(Debug)]
+pub struct Readers;
+impl AccessPolicy for Readers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Operator, Role::Viewer, Role::Auditor];
+    const SCOPES: &'static [ApiKeyScope] = &[ApiKeyScope::Read];
+}
+
+/// Those who report backup results: operators, admins and `ingest` keys.
+#[derive(Debug)]
+pub struct Ingesters;
+impl AccessPolicy for Ingesters {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Operator];
+    const SCOPES: &'static [ApiKeyScope] = &[ApiKeyScope::Ingest];
 }
 
 /// Any valid API key, whatever its scopes (the key's own metadata).
@@ -294,7 +312,11 @@ async fn authenticate(state: &web::Data<AppState>, credential: Credential) -> Re
                 if stale {
                     diesel::update(api_keys::table.find(key.id)).set(api_keys::last_used_at.eq(now)).execute(conn)?;
                 }
-                Ok(Principal::ApiKey(AuthenticatedKey { id: key.id, scopes: key.scopes(), name: key.name }))
+                let job_ids = api_key_jobs::table
+                    .filter(api_key_jobs::api_key_id.eq(key.id))
+                    .select(api_key_jobs::job_id)
+                    .load(conn)?;
+                Ok(Principal::ApiKey(AuthenticatedKey { id: key.id, scopes: key.scopes(), name: key.name, job_ids }))
             })
             .await
         }

@@ -83,4 +83,150 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_keys -> users (created_by));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, api_keys, audit_log);
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        job_type -> Text,
+        backup_tool -> Text,
+        target_server -> Text,
+        target_path -> Text,
+        owner -> Text,
+        is_active -> Bool,
+        retention_days -> Nullable<Integer>,
+        external_ref -> Nullable<Text>,
+        cron_expression -> Nullable<Text>,
+        timezone -> Text,
+        grace_minutes -> Integer,
+        max_duration_minutes -> Nullable<Integer>,
+        min_copies -> Nullable<Integer>,
+        min_media_types -> Nullable<Integer>,
+        min_offsite -> Nullable<Integer>,
+        min_offline -> Nullable<Integer>,
+        ping_token -> Text,
+        created_at -> TimestamptzSqlite,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    job_tags (job_id, tag) {
+        job_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    job_copies (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        copy_type -> Text,
+        media_type -> Text,
+        location -> Text,
+        storage_path -> Text,
+        is_offsite -> Bool,
+        is_offline -> Bool,
+        is_immutable -> Bool,
+        is_encrypted -> Bool,
+        freshness_hours -> Nullable<Integer>,
+        created_at -> TimestamptzSqlite,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    executions (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        copy_id -> Nullable<BigInt>,
+        result -> Text,
+        started_at -> Nullable<TimestamptzSqlite>,
+        finished_at -> Nullable<TimestamptzSqlite>,
+        size_bytes -> Nullable<BigInt>,
+        file_count -> Nullable<BigInt>,
+        error_message -> Nullable<Text>,
+        tool_version -> Nullable<Text>,
+        source -> Text,
+        external_id -> Nullable<Text>,
+        run_id -> Nullable<Text>,
+        log -> Nullable<Text>,
+        api_key_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        received_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    job_status (job_id) {
+        job_id -> BigInt,
+        state -> Text,
+        state_since -> TimestamptzSqlite,
+        next_expected_at -> Nullable<TimestamptzSqlite>,
+        last_result -> Nullable<Text>,
+        last_run_at -> Nullable<TimestamptzSqlite>,
+        last_success_at -> Nullable<TimestamptzSqlite>,
+        compliance_status -> Text,
+        compliance -> Text,
+        evaluated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    job_state_flips (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        flipped_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    compliance_daily (job_id, day) {
+        job_id -> BigInt,
+        day -> Text,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    execution_daily_counts (day, result) {
+        day -> Text,
+        result -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_key_jobs (api_key_id, job_id) {
+        api_key_id -> BigInt,
+        job_id -> BigInt,
+    }
+}
+
+diesel::joinable!(job_tags -> jobs (job_id));
+diesel::joinable!(job_copies -> jobs (job_id));
+diesel::joinable!(executions -> jobs (job_id));
+diesel::joinable!(job_status -> jobs (job_id));
+diesel::joinable!(job_state_flips -> jobs (job_id));
+diesel::joinable!(api_key_jobs -> jobs (job_id));
+diesel::joinable!(api_key_jobs -> api_keys (api_key_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    jobs,
+    job_tags,
+    job_copies,
+    executions,
+    job_status,
+    job_state_flips,
+    compliance_daily,
+    execution_daily_counts,
+    api_key_jobs,
+    api_keys,
+    users,
+    sessions,
+    refresh_tokens,
+    audit_log,
+);

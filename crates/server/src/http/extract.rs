@@ -172,6 +172,31 @@ impl FromRequest for PathId {
     }
 }
 
+/// The `{id}` and `{copy_id}` segments of a copy's path.
+#[derive(Debug, Clone, Copy)]
+pub struct CopyPath {
+    /// The job.
+    pub job_id: i64,
+    /// The copy.
+    pub copy_id: i64,
+}
+
+impl FromRequest for CopyPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let segment = |name: &str| req.match_info().get(name).and_then(|raw| raw.parse::<i64>().ok()).filter(|id| *id > 0);
+        ready(match (segment("id"), segment("copy_id")) {
+            (Some(job_id), Some(copy_id)) => Ok(CopyPath { job_id, copy_id }),
+            (None, _) => Err(ApiError::invalid_field("id", "positive_integer", "the id in the path must be a positive integer")),
+            (_, None) => {
+                Err(ApiError::invalid_field("copy_id", "positive_integer", "the copy id in the path must be a positive integer"))
+            }
+        })
+    }
+}
+
 /// The client's IP address: the peer address, or — only when the peer is a trusted
 /// proxy — the right-most address in `X-Forwarded-For` that is not itself trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,9 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::error::{ApiError, violation};
-use crate::{api_keys, audit, auth, health, users};
+use crate::executions::writer::IngestWriter;
+use crate::jobs::status::{EvaluationSettings, Evaluator};
+use crate::{api_keys, audit, auth, dashboard, executions, health, jobs, users};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -33,6 +35,12 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Token keys derived from the secret.
     pub jwt: JwtKeys,
+    /// The group-commit writer for results.
+    pub writer: IngestWriter,
+    /// Re-evaluates jobs after changes.
+    pub evaluator: Evaluator,
+    /// Thresholds and calendar for evaluation.
+    pub evaluation: EvaluationSettings,
 }
 
 /// Validated pagination parameters.
@@ -72,7 +80,7 @@ impl PageWindow {
 
 /// Registers every documented route. Used both by the server and by `openapi_document`.
 pub fn register_routes(config: &mut ServiceConfig) {
-    config.service(health::health).service(health::ready).service(
+    config.service(health::health).service(health::ready).service(executions::ping::ping).service(executions::ping::ping_signal).service(
         utoipa_actix_web::scope("/api/v1")
             .service(auth::handlers::login)
             .service(auth::handlers::refresh)
@@ -95,7 +103,28 @@ pub fn register_routes(config: &mut ServiceConfig) {
             .service(api_keys::handlers::get_api_key)
             .service(api_keys::handlers::revoke_api_key)
             .service(audit::handlers::list_audit_log)
-            .service(audit::handlers::verify_audit_log),
+            .service(audit::handlers::verify_audit_log)
+            // `schedule-preview` before `{id}`.
+            .service(jobs::handlers::schedule_preview)
+            .service(jobs::handlers::list_jobs)
+            .service(jobs::handlers::create_job)
+            .service(jobs::handlers::get_job)
+            .service(jobs::handlers::update_job)
+            .service(jobs::handlers::delete_job)
+            .service(jobs::handlers::list_copies)
+            .service(jobs::handlers::create_copy)
+            .service(jobs::handlers::update_copy)
+            .service(jobs::handlers::delete_copy)
+            .service(jobs::handlers::job_compliance)
+            .service(jobs::handlers::job_executions)
+            .service(jobs::handlers::job_state_changes)
+            // `batch` before `{id}`.
+            .service(executions::handlers::create_executions_batch)
+            .service(executions::handlers::create_execution)
+            .service(executions::handlers::list_executions)
+            .service(executions::handlers::get_execution)
+            .service(dashboard::handlers::summary)
+            .service(dashboard::handlers::series),
     );
 }
 
@@ -120,11 +149,17 @@ impl Application {
         let secret = config.secret().map(|secret| secret.expose().to_owned()).ok_or_else(|| {
             std::io::Error::other("no secret key: call config::ensure_secret_key before building the application")
         })?;
+        let evaluation = EvaluationSettings { tracking: config.tracking.clone(), timezone: config.default_timezone };
+        let evaluator = Evaluator::spawn(pool.clone(), Arc::clone(&clock), evaluation.clone());
+        let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator.clone());
         let state = web::Data::new(AppState {
             pool,
             config: Arc::clone(&config),
             clock,
             jwt: JwtKeys::from_secret(&secret).map_err(std::io::Error::other)?,
+            writer,
+            evaluator,
+            evaluation,
         });
         let document = openapi_document();
         let known_routes = web::Data::new(middleware::KnownRoutes::from_document(&document));

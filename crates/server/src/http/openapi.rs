@@ -20,6 +20,10 @@ Every error is `{\"error\": {\"code\", \"message\", \"details\"}}`.",
         (name = "users", description = "User administration (admin)"),
         (name = "api_keys", description = "API keys for scripts and tools"),
         (name = "audit", description = "Tamper-evident audit log (admin, auditor)"),
+        (name = "jobs", description = "Backup jobs, their copies, state and 3-2-1-1-0 compliance"),
+        (name = "executions", description = "Backup results: durable ingest (single and batch) and history"),
+        (name = "ping", description = "Healthchecks-compatible ping URLs for scripts"),
+        (name = "dashboard", description = "Summary and chart series"),
     )
 )]
 struct BaseDocument;

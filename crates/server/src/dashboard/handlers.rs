@@ -1,0 +1,188 @@
+//! `/api/v1/dashboard`: summary and chart series.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, web};
+use bms_types::ApiErrorBody;
+use bms_types::dashboard::{
+    AttentionItem, ComplianceSummary, DailyPoint, DashboardSeries, DashboardSummary, ResultCounts, SeriesQuery, StateCount,
+};
+use bms_types::jobs::{ComplianceStatusDto, JobStateDto};
+use chrono::{Duration, NaiveDate};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::auth::extract::{Authorized, Readers};
+use crate::dashboard::{add_count, percentage, success_rate};
+use crate::db::run_db;
+use crate::db::schema::{compliance_daily, execution_daily_counts, executions, job_status, jobs};
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::extract::ValidQuery;
+
+fn counts_between(conn: &mut SqliteConnection, from_day: &str, to_day: &str) -> QueryResult<ResultCounts> {
+    // At most (days × 3) small rows: summing here is cheaper than a SQL aggregate's
+    // numeric conversion.
+    let rows: Vec<(String, i64)> = execution_daily_counts::table
+        .filter(execution_daily_counts::day.ge(from_day))
+        .filter(execution_daily_counts::day.le(to_day))
+        .select((execution_daily_counts::result, execution_daily_counts::count))
+        .load(conn)?;
+    let mut days = BTreeMap::new();
+    for (result, count) in rows {
+        add_count(&mut days, String::new(), &result, count.unsigned_abs());
+    }
+    Ok(days.remove("").unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 }))
+}
+
+use diesel::sqlite::SqliteConnection;
+
+/// Jobs by state, compliance, last-24-hour results, success rates and jobs needing attention.
+#[utoipa::path(
+    tag = "dashboard",
+    responses((status = 200, description = "The summary", body = DashboardSummary)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/dashboard/summary")]
+pub async fn summary(state: web::Data<AppState>, _auth: Authorized<Readers>) -> Result<web::Json<DashboardSummary>, ApiError> {
+    let now = state.clock.now();
+    let settings = state.evaluation.clone();
+    let summary = run_db(&state.pool, move |conn| {
+        let total_jobs: i64 = jobs::table.count().get_result(conn)?;
+        let active_jobs: i64 = jobs::table.filter(jobs::is_active.eq(true)).count().get_result(conn)?;
+        let by_state: Vec<(String, i64)> =
+            job_status::table.group_by(job_status::state).select((job_status::state, count_star())).load(conn)?;
+        let jobs_by_state = JobStateDto::ALL
+            .iter()
+            .map(|state| StateCount {
+                state: *state,
+                count: by_state.iter().find(|(s, _)| s == state.as_str()).map_or(0, |(_, c)| c.unsigned_abs()),
+            })
+            .collect();
+        let by_compliance: Vec<(String, i64)> = job_status::table
+            .inner_join(jobs::table)
+            .filter(jobs::is_active.eq(true))
+            .group_by(job_status::compliance_status)
+            .select((job_status::compliance_status, count_star()))
+            .load(conn)?;
+        let compliance_count = |status: ComplianceStatusDto| {
+            by_compliance.iter().find(|(s, _)| s == status.as_str()).map_or(0, |(_, c)| c.unsigned_abs())
+        };
+        let (compliant, warning, non_compliant) = (
+            compliance_count(ComplianceStatusDto::Compliant),
+            compliance_count(ComplianceStatusDto::Warning),
+            compliance_count(ComplianceStatusDto::NonCompliant),
+        );
+        let last_24h_rows: Vec<(String, i64)> = executions::table
+            .filter(executions::finished_at.ge(now - Duration::hours(24)))
+            .filter(executions::result.eq_any(crate::jobs::status::FINISHED_RESULTS))
+            .group_by(executions::result)
+            .select((executions::result, count_star()))
+            .load(conn)?;
+        let mut last_24h = BTreeMap::new();
+        for (result, count) in last_24h_rows {
+            add_count(&mut last_24h, String::new(), &result, count.unsigned_abs());
+        }
+        let today = settings.day_of(now);
+        let since = |days: i64| settings.day_of(now - Duration::days(days - 1));
+        let attention_rows: Vec<(i64, String, String, chrono::DateTime<chrono::Utc>, String)> = job_status::table
+            .inner_join(jobs::table)
+            .filter(job_status::state.eq_any(["missed", "failed", "overdue_running", "late"]))
+            .order((job_status::state_since.asc(), jobs::id.asc()))
+            .limit(50)
+            .select((jobs::id, jobs::name, job_status::state, job_status::state_since, job_status::compliance_status))
+            .load(conn)?;
+        let attention = attention_rows
+            .into_iter()
+            .filter_map(|(job_id, name, state, since, compliance)| {
+                Some(AttentionItem {
+                    job_id,
+                    name,
+                    state: JobStateDto::parse(&state)?,
+                    state_since: since,
+                    compliance_status: ComplianceStatusDto::parse(&compliance)?,
+                })
+            })
+            .collect();
+        Ok(DashboardSummary {
+            total_jobs: total_jobs.unsigned_abs(),
+            active_jobs: active_jobs.unsigned_abs(),
+            jobs_by_state,
+            compliance: ComplianceSummary {
+                compliant,
+                warning,
+                non_compliant,
+                compliance_rate: percentage(compliant, compliant + warning + non_compliant),
+            },
+            last_24h: last_24h.remove("").unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 }),
+            success_rate_7d: success_rate(&counts_between(conn, &since(7), &today)?),
+            success_rate_30d: success_rate(&counts_between(conn, &since(30), &today)?),
+            attention,
+            generated_at: now,
+        })
+    })
+    .await?;
+    Ok(web::Json(summary))
+}
+
+/// Daily results, success rate and compliance rate over 7, 30 or 90 days.
+#[utoipa::path(
+    tag = "dashboard",
+    params(SeriesQuery),
+    responses(
+        (status = 200, description = "The series", body = DashboardSeries),
+        (status = 400, description = "Invalid window", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/dashboard/series")]
+pub async fn series(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    ValidQuery(query): ValidQuery<SeriesQuery>,
+) -> Result<web::Json<DashboardSeries>, ApiError> {
+    let days = query.days.unwrap_or(30);
+    if ![7, 30, 90].contains(&days) {
+        return Err(ApiError::invalid_field("days", "one_of", "must be 7, 30 or 90"));
+    }
+    let now = state.clock.now();
+    let settings = state.evaluation.clone();
+    let series = run_db(&state.pool, move |conn| {
+        let today = now.with_timezone(&settings.timezone).date_naive();
+        let first = today - Duration::days(i64::from(days) - 1);
+        let first_key = first.format("%Y-%m-%d").to_string();
+        let count_rows: Vec<(String, String, i64)> = execution_daily_counts::table
+            .filter(execution_daily_counts::day.ge(&first_key))
+            .select((execution_daily_counts::day, execution_daily_counts::result, execution_daily_counts::count))
+            .load(conn)?;
+        let mut results = BTreeMap::new();
+        for (day, result, count) in count_rows {
+            add_count(&mut results, day, &result, count.unsigned_abs());
+        }
+        let compliance_rows: Vec<(String, String, i64)> = compliance_daily::table
+            .filter(compliance_daily::day.ge(&first_key))
+            .group_by((compliance_daily::day, compliance_daily::status))
+            .select((compliance_daily::day, compliance_daily::status, count_star()))
+            .load(conn)?;
+        let mut compliance: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (day, status, count) in compliance_rows {
+            let entry = compliance.entry(day).or_default();
+            entry.1 += count.unsigned_abs();
+            if status == "compliant" {
+                entry.0 += count.unsigned_abs();
+            }
+        }
+        let points = (0..days)
+            .map(|offset| {
+                let day: NaiveDate = first + Duration::days(i64::from(offset));
+                let key = day.format("%Y-%m-%d").to_string();
+                let counts = results.remove(&key).unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 });
+                let (compliant, evaluated) = compliance.get(&key).copied().unwrap_or_default();
+                DailyPoint { day, success_rate: success_rate(&counts), results: counts, compliance_rate: percentage(compliant, evaluated) }
+            })
+            .collect();
+        Ok(DashboardSeries { days, points })
+    })
+    .await?;
+    Ok(web::Json(series))
+}

@@ -1,0 +1,53 @@
+//! The dashboard: a summary (jobs by state, compliance, recent results, success rates,
+//! jobs needing attention) and daily chart series. Everything is read from stored
+//! aggregates (`job_status`, `execution_daily_counts`, `compliance_daily`) so the cost
+//! does not grow with the number of executions. Rates are computed by one function and
+//! are always within 0–100.
+
+pub mod handlers;
+
+use std::collections::BTreeMap;
+
+use bms_types::dashboard::ResultCounts;
+
+/// `part` as a percentage of `whole`, rounded to one decimal; `None` when `whole` is 0.
+pub fn percentage(part: u64, whole: u64) -> Option<f64> {
+    if whole == 0 {
+        return None;
+    }
+    let part = part.min(whole);
+    #[allow(clippy::cast_precision_loss)]
+    let raw = part as f64 * 100.0 / whole as f64;
+    Some((raw * 10.0).round() / 10.0)
+}
+
+/// Success rate of a set of runs: success and warning over all finished runs.
+pub fn success_rate(counts: &ResultCounts) -> Option<f64> {
+    percentage(counts.success + counts.warning, counts.success + counts.warning + counts.failed)
+}
+
+/// Adds `count` runs of `result` to per-day counters.
+pub fn add_count(days: &mut BTreeMap<String, ResultCounts>, day: String, result: &str, count: u64) {
+    let entry = days.entry(day).or_insert(ResultCounts { success: 0, warning: 0, failed: 0 });
+    match result {
+        "success" => entry.success += count,
+        "warning" => entry.warning += count,
+        "failed" => entry.failed += count,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_stay_within_bounds_and_round() {
+        assert_eq!(percentage(0, 0), None);
+        assert_eq!(percentage(1, 3), Some(33.3));
+        assert_eq!(percentage(2, 3), Some(66.7));
+        assert_eq!(percentage(5, 5), Some(100.0));
+        assert_eq!(percentage(7, 5), Some(100.0), "never above 100");
+        assert_eq!(success_rate(&ResultCounts { success: 6, warning: 2, failed: 2 }), Some(80.0));
+    }
+}

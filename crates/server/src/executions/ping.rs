@@ -1,0 +1,154 @@
+//! Ping URLs, compatible with Healthchecks clients: `/ping/{token}` (success),
+//! `/ping/{token}/start`, `/ping/{token}/fail`, `/ping/{token}/{exit_code}` (0 success,
+//! 1–255 failure) and `/ping/{token}/log` (recorded, no effect on state); HEAD, GET or
+//! POST; a POST body is kept (first 10 KB) as the run's log; `?rid=<uuid>` pairs a start
+//! with its end. The answer is `OK` once the event is committed.
+
+use actix_web::{HttpRequest, HttpResponse, route, web};
+use diesel::prelude::*;
+
+use crate::db::run_db;
+use crate::db::schema::jobs;
+use crate::error::ApiError;
+use crate::executions::writer::{NewExecution, WriteOp};
+use crate::http::AppState;
+use crate::jobs::model::{Copy, primary_copy_id};
+
+/// Longest log kept from a ping body.
+pub const MAX_PING_BODY: usize = 10 * 1024;
+
+/// What a ping reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Success,
+    Start,
+    Fail,
+    ExitCode(u8),
+    Log,
+}
+
+fn parse_signal(segment: Option<&str>) -> Result<Signal, ApiError> {
+    match segment {
+        None => Ok(Signal::Success),
+        Some("start") => Ok(Signal::Start),
+        Some("fail") => Ok(Signal::Fail),
+        Some("log") => Ok(Signal::Log),
+        Some(code) => code.parse::<u8>().map(Signal::ExitCode).map_err(|_| {
+            ApiError::invalid_field("signal", "ping_signal", "must be start, fail, log, or an exit code from 0 to 255")
+        }),
+    }
+}
+
+fn run_id(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let rid = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == "rid")
+        .map(|(_, value)| value.into_owned());
+    match rid {
+        None => Ok(None),
+        Some(value) => uuid::Uuid::parse_str(&value)
+            .map(|uuid| Some(uuid.hyphenated().to_string()))
+            .map_err(|_| ApiError::invalid_field("rid", "uuid", "must be a UUID")),
+    }
+}
+
+/// Keeps the first 10 KB of a body as text, cut at a character boundary.
+fn body_log(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_PING_BODY)]).into_owned();
+    let text = text.trim_end_matches('\u{FFFD}').to_owned();
+    Some(text)
+}
+
+async fn record_ping(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes, token: String, signal: Option<String>) -> Result<HttpResponse, ApiError> {
+    let signal = parse_signal(signal.as_deref())?;
+    let run_id = run_id(&req)?;
+    let now = state.clock.now();
+    let (job_id, copy_id) = run_db(&state.pool, move |conn| {
+        let job_id: i64 = jobs::table
+            .filter(jobs::ping_token.eq(&token))
+            .select(jobs::id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("Ping URL"))?;
+        Ok((job_id, primary_copy_id(&Copy::of_job(conn, job_id)?)))
+    })
+    .await?;
+    let (result, error_message) = match signal {
+        Signal::Success | Signal::ExitCode(0) => ("success", None),
+        Signal::Fail => ("failed", Some("reported failure via ping".to_owned())),
+        Signal::ExitCode(code) => ("failed", Some(format!("exit code {code}"))),
+        Signal::Start => ("running", None),
+        Signal::Log => ("log", None),
+    };
+    let row = NewExecution {
+        job_id,
+        copy_id,
+        result,
+        started_at: (signal == Signal::Start).then_some(now),
+        finished_at: (signal != Signal::Start).then_some(now),
+        size_bytes: None,
+        file_count: None,
+        error_message,
+        tool_version: None,
+        source: "ping",
+        external_id: None,
+        run_id,
+        log: body_log(&body),
+        api_key_id: None,
+        user_id: None,
+        received_at: now,
+    };
+    let op = match signal {
+        Signal::Start | Signal::Log => WriteOp::Insert(vec![row]),
+        _ => WriteOp::FinishRun(row),
+    };
+    state.writer.submit(op).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK"))
+}
+
+/// Report success (or, with the other signals, start/failure/exit code/log).
+#[utoipa::path(
+    tag = "ping",
+    params(
+        ("token" = String, Path, description = "The job's ping token"),
+        ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
+    ),
+    request_body(content = String, description = "Optional log text (first 10 KB kept)", content_type = "text/plain"),
+    responses(
+        (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
+        (status = 400, description = "Invalid rid", body = bms_types::ApiErrorBody),
+        (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
+    )
+)]
+#[route("/ping/{token}", method = "GET", method = "POST", method = "HEAD")]
+pub async fn ping(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    record_ping(state, req, body, path.into_inner(), None).await
+}
+
+/// Report a signal: `start`, `fail`, `log`, or an exit code (0 = success, 1–255 = failure).
+#[utoipa::path(
+    tag = "ping",
+    params(
+        ("token" = String, Path, description = "The job's ping token"),
+        ("signal" = String, Path, description = "`start`, `fail`, `log`, or an exit code 0–255"),
+        ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
+    ),
+    request_body(content = String, description = "Optional log text (first 10 KB kept)", content_type = "text/plain"),
+    responses(
+        (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
+        (status = 400, description = "Invalid signal or rid", body = bms_types::ApiErrorBody),
+        (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
+    )
+)]
+#[route("/ping/{token}/{signal}", method = "GET", method = "POST", method = "HEAD")]
+pub async fn ping_signal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, signal) = path.into_inner();
+    record_ping(state, req, body, token, Some(signal)).await
+}

@@ -1,0 +1,245 @@
+//! Durable ingest with group commit. One writer thread owns all result writes: it takes
+//! every request queued while the previous commit was running, applies each in its own
+//! savepoint (so one bad request cannot sink the others), commits them together — one
+//! fsync for many results — and only then answers each caller. A 2xx therefore always
+//! means "on disk", and there is no in-memory queue that a crash could lose after an
+//! answer was given.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel::sqlite::SqliteConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::DbPool;
+use crate::db::schema::executions;
+use crate::error::ApiError;
+use crate::executions::Execution;
+use crate::jobs::status::{EvaluationSettings, Evaluator, FINISHED_RESULTS};
+
+/// Requests taken into one commit at most.
+const MAX_GROUP: usize = 256;
+/// Queued requests before callers wait for room.
+const QUEUE_CAPACITY: usize = 4096;
+
+/// A result to store.
+#[derive(Debug, Clone)]
+pub struct NewExecution {
+    pub job_id: i64,
+    pub copy_id: Option<i64>,
+    pub result: &'static str,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub size_bytes: Option<i64>,
+    pub file_count: Option<i64>,
+    pub error_message: Option<String>,
+    pub tool_version: Option<String>,
+    pub source: &'static str,
+    pub external_id: Option<String>,
+    pub run_id: Option<String>,
+    pub log: Option<String>,
+    pub api_key_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// One write request.
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// Store results, all or none; a result whose `external_id` is already stored for
+    /// the job is not stored again (the stored row is returned instead).
+    Insert(Vec<NewExecution>),
+    /// Close the matching open run (by `run_id`, else the job's latest open run) with the
+    /// given result, or store it as a new finished run when there is none.
+    FinishRun(NewExecution),
+}
+
+/// A stored row and whether this request created it.
+pub type Written = (Execution, bool);
+
+struct Request {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<Vec<Written>, ApiError>>,
+}
+
+/// Handle to the writer thread.
+#[derive(Debug, Clone)]
+pub struct IngestWriter {
+    sender: mpsc::Sender<Request>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request").field("op", &self.op).finish_non_exhaustive()
+    }
+}
+
+impl IngestWriter {
+    /// Starts the writer thread.
+    pub fn spawn(pool: DbPool, settings: EvaluationSettings, evaluator: Evaluator) -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let spawned = std::thread::Builder::new()
+            .name("bms-ingest-writer".into())
+            .spawn(move || run_writer(&pool, &settings, &evaluator, receiver));
+        if let Err(error) = spawned {
+            log::error!("could not start the ingest writer: {error}");
+        }
+        Self { sender }
+    }
+
+    /// Queues a write and waits until it is committed (or failed).
+    pub async fn submit(&self, op: WriteOp) -> Result<Vec<Written>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Request { op, reply })
+            .await
+            .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer is not running."))?;
+        answer
+            .await
+            .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer stopped."))?
+    }
+}
+
+fn run_writer(pool: &DbPool, settings: &EvaluationSettings, evaluator: &Evaluator, mut receiver: mpsc::Receiver<Request>) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(request) => group.push(request),
+                Err(_) => break,
+            }
+        }
+        let outcome = pool.get().map_err(ApiError::from).and_then(|mut conn| commit_group(&mut conn, settings, &group));
+        match outcome {
+            Ok(results) => {
+                let mut dirty = HashSet::new();
+                for (request, result) in group.into_iter().zip(results) {
+                    if let Ok(rows) = &result {
+                        dirty.extend(rows.iter().filter(|(_, created)| *created).map(|(row, _)| row.job_id));
+                    }
+                    let _ = request.reply.send(result);
+                }
+                for job_id in dirty {
+                    evaluator.mark_dirty(job_id);
+                }
+            }
+            Err(error) => {
+                log::error!("ingest commit failed: {error}");
+                for request in group {
+                    let _ = request.reply.send(Err(ApiError::internal(format!("the result could not be stored: {error}"))));
+                }
+            }
+        }
+    }
+}
+
+/// Applies every request in its own savepoint inside one IMMEDIATE transaction.
+fn commit_group(conn: &mut SqliteConnection, settings: &EvaluationSettings, group: &[Request]) -> Result<Vec<Result<Vec<Written>, ApiError>>, ApiError> {
+    conn.immediate_transaction(|conn| {
+        let mut results = Vec::with_capacity(group.len());
+        let mut daily: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
+        for request in group {
+            let applied = conn.transaction(|conn| apply(conn, &request.op));
+            if let Ok(rows) = &applied {
+                for (row, created) in rows {
+                    if *created
+                        && let Some(finished) = row.finished_at
+                        && let Some(result) = FINISHED_RESULTS.iter().find(|r| **r == row.result)
+                    {
+                        *daily.entry((settings.day_of(finished), result)).or_default() += 1;
+                    }
+                }
+            }
+            results.push(applied);
+        }
+        for ((day, result), count) in daily {
+            diesel::sql_query(
+                "INSERT INTO execution_daily_counts (day, result, count) VALUES (?, ?, ?) \
+                 ON CONFLICT (day, result) DO UPDATE SET count = count + excluded.count",
+            )
+            .bind::<Text, _>(day)
+            .bind::<Text, _>(result)
+            .bind::<BigInt, _>(count)
+            .execute(conn)?;
+        }
+        Ok(results)
+    })
+}
+
+fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiError> {
+    match op {
+        WriteOp::Insert(items) => items.iter().map(|item| insert_once(conn, item)).collect(),
+        WriteOp::FinishRun(item) => Ok(vec![finish_run(conn, item)?]),
+    }
+}
+
+fn insert_once(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Written, ApiError> {
+    if let Some(external_id) = &item.external_id {
+        let existing: Option<Execution> = executions::table
+            .filter(executions::job_id.eq(item.job_id))
+            .filter(executions::external_id.eq(external_id))
+            .select(Execution::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(existing) = existing {
+            return Ok((existing, false));
+        }
+    }
+    Ok((insert(conn, item)?, true))
+}
+
+fn insert(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Execution> {
+    diesel::insert_into(executions::table)
+        .values((
+            executions::job_id.eq(item.job_id),
+            executions::copy_id.eq(item.copy_id),
+            executions::result.eq(item.result),
+            executions::started_at.eq(item.started_at),
+            executions::finished_at.eq(item.finished_at),
+            executions::size_bytes.eq(item.size_bytes),
+            executions::file_count.eq(item.file_count),
+            executions::error_message.eq(&item.error_message),
+            executions::tool_version.eq(&item.tool_version),
+            executions::source.eq(item.source),
+            executions::external_id.eq(&item.external_id),
+            executions::run_id.eq(&item.run_id),
+            executions::log.eq(&item.log),
+            executions::api_key_id.eq(item.api_key_id),
+            executions::user_id.eq(item.user_id),
+            executions::received_at.eq(item.received_at),
+        ))
+        .returning(Execution::as_returning())
+        .get_result(conn)
+}
+
+fn finish_run(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Written, ApiError> {
+    let mut open = executions::table
+        .filter(executions::job_id.eq(item.job_id))
+        .filter(executions::result.eq("running"))
+        .select(Execution::as_select())
+        .order(executions::id.desc())
+        .into_boxed();
+    open = match &item.run_id {
+        Some(run_id) => open.filter(executions::run_id.eq(run_id.clone())),
+        None => open,
+    };
+    let Some(started) = open.first(conn).optional()? else {
+        return Ok((insert(conn, item)?, true));
+    };
+    let log = match (&started.log, &item.log) {
+        (Some(before), Some(now)) => Some(format!("{before}\n{now}")),
+        (before, now) => now.clone().or_else(|| before.clone()),
+    };
+    let updated = diesel::update(executions::table.find(started.id))
+        .set((
+            executions::result.eq(item.result),
+            executions::finished_at.eq(item.finished_at),
+            executions::error_message.eq(&item.error_message),
+            executions::log.eq(log),
+        ))
+        .returning(Execution::as_returning())
+        .get_result(conn)?;
+    Ok((updated, true))
+}

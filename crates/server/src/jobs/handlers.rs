@@ -1,0 +1,507 @@
+//! `/api/v1/jobs`: jobs, their copies, live compliance with evidence, history, and a
+//! schedule preview.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use bms_types::executions::{ExecutionList, ListExecutionsQuery};
+use bms_types::jobs::{
+    ComplianceVerdictDto, CopyDto, CreateCopyRequest, CreateJobRequest, JobDto, JobList, ListJobsQuery, SchedulePreview,
+    SchedulePreviewQuery, StateFlipDto, UpdateCopyRequest, UpdateJobRequest, JobStateDto,
+};
+use bms_types::{ApiErrorBody, PageMeta};
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+
+use crate::auth::extract::{AdminOnly, Authorized, Operators, Readers};
+use crate::db::run_db;
+use crate::db::schema::{job_state_flips, job_status, job_tags, jobs};
+use crate::error::{ApiError, violation};
+use crate::http::extract::{CopyPath, PathId, ValidJson, ValidQuery};
+use crate::http::{AppState, PageWindow};
+use crate::jobs::model::{self, Copy, CopyFields, Job, JobFields, tags_of, validate_job};
+use crate::jobs::schedule::CronSchedule;
+use crate::jobs::status::{EvaluationSettings, StatusRow, evaluate, load_facts, refresh_job, verdict_dto};
+
+/// Loads jobs with their tags and stored status.
+fn job_dtos(conn: &mut SqliteConnection, rows: Vec<Job>) -> Result<Vec<JobDto>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|job| job.id).collect();
+    let mut tags = tags_of(conn, &ids)?;
+    let statuses: Vec<StatusRow> =
+        job_status::table.filter(job_status::job_id.eq_any(&ids)).select(StatusRow::as_select()).load(conn)?;
+    let mut statuses: std::collections::HashMap<i64, StatusRow> = statuses.into_iter().map(|s| (s.job_id, s)).collect();
+    rows.iter()
+        .map(|job| {
+            let mut dto = job.to_dto(tags.remove(&job.id).unwrap_or_default())?;
+            dto.status = statuses.remove(&job.id).map(|status| status.to_dto()).transpose()?;
+            Ok(dto)
+        })
+        .collect()
+}
+
+fn job_dto(conn: &mut SqliteConnection, id: i64) -> Result<JobDto, ApiError> {
+    let job = Job::find(conn, id)?;
+    job_dtos(conn, vec![job])?.pop().ok_or_else(|| ApiError::not_found("Job"))
+}
+
+/// Re-evaluates a job right after a change so the answer already shows its status.
+fn refresh_now(conn: &mut SqliteConnection, job_id: i64, now: chrono::DateTime<chrono::Utc>, settings: &EvaluationSettings) -> Result<(), ApiError> {
+    conn.immediate_transaction(|conn| refresh_job(conn, job_id, now, settings).map(|_| ()))
+}
+
+/// List jobs with filters, sorting and pagination.
+#[utoipa::path(
+    tag = "jobs",
+    params(ListJobsQuery),
+    responses(
+        (status = 200, description = "A page of jobs", body = JobList),
+        (status = 400, description = "Invalid filter", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs")]
+pub async fn list_jobs(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    ValidQuery(query): ValidQuery<ListJobsQuery>,
+) -> Result<web::Json<JobList>, ApiError> {
+    let window = PageWindow::new(query.page, query.per_page)?;
+    let sort = query.sort.clone().unwrap_or_else(|| "name".to_owned());
+    if !["name", "-name", "created_at", "-created_at", "last_run_at", "-last_run_at", "state"].contains(&sort.as_str()) {
+        return Err(ApiError::invalid_field("sort", "sort_key", "must be name, created_at, last_run_at (optionally with a leading -) or state"));
+    }
+    let list = run_db(&state.pool, move |conn| {
+        let filtered = || {
+            let mut statement = jobs::table.left_join(job_status::table).into_boxed();
+            if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                statement = statement.filter(
+                    jobs::name
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(jobs::description.like(pattern.clone()).escape('\\'))
+                        .or(jobs::target_server.like(pattern.clone()).escape('\\'))
+                        .or(jobs::target_path.like(pattern).escape('\\')),
+                );
+            }
+            if let Some(tool) = query.backup_tool {
+                statement = statement.filter(jobs::backup_tool.eq(tool.as_str()));
+            }
+            if let Some(job_type) = query.job_type {
+                statement = statement.filter(jobs::job_type.eq(job_type.as_str()));
+            }
+            if let Some(owner) = query.owner.clone() {
+                statement = statement.filter(jobs::owner.eq(owner));
+            }
+            if let Some(active) = query.is_active {
+                statement = statement.filter(jobs::is_active.eq(active));
+            }
+            if let Some(tag) = query.tag.clone() {
+                statement = statement.filter(jobs::id.eq_any(job_tags::table.filter(job_tags::tag.eq(tag)).select(job_tags::job_id)));
+            }
+            if let Some(job_state) = query.state {
+                statement = statement.filter(job_status::state.nullable().eq(job_state.as_str()));
+            }
+            if let Some(compliance) = query.compliance_status {
+                statement = statement.filter(job_status::compliance_status.nullable().eq(compliance.as_str()));
+            }
+            statement
+        };
+        let total: i64 = filtered().count().get_result(conn)?;
+        let ordered = match sort.as_str() {
+            "-name" => filtered().order(jobs::name.desc()),
+            "created_at" => filtered().order((jobs::created_at.asc(), jobs::id.asc())),
+            "-created_at" => filtered().order((jobs::created_at.desc(), jobs::id.desc())),
+            "last_run_at" => filtered().order((job_status::last_run_at.asc(), jobs::id.asc())),
+            "-last_run_at" => filtered().order((job_status::last_run_at.desc(), jobs::id.asc())),
+            "state" => filtered().order((job_status::state.asc(), jobs::name.asc())),
+            _ => filtered().order(jobs::name.asc()),
+        };
+        let rows: Vec<Job> = ordered.limit(window.limit()).offset(window.offset()).select(Job::as_select()).load(conn)?;
+        Ok(JobList { data: job_dtos(conn, rows)?, meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()) })
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// Create a job.
+#[utoipa::path(
+    tag = "jobs",
+    request_body = CreateJobRequest,
+    responses(
+        (status = 201, description = "Created", body = JobDto),
+        (status = 400, description = "Invalid input", body = ApiErrorBody),
+        (status = 409, description = "Name or external reference taken", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/jobs")]
+pub async fn create_job(
+    state: web::Data<AppState>,
+    auth: Authorized<Operators>,
+    ValidJson(request): ValidJson<CreateJobRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = JobFields::from_create(request, &state.config.tracking, state.config.default_timezone.name());
+    let violations = validate_job(&mut fields);
+    if !violations.is_empty() {
+        return Err(ApiError::validation(violations));
+    }
+    let now = state.clock.now();
+    let actor = auth.actor();
+    let settings = state.evaluation.clone();
+    let job = run_db(&state.pool, move |conn| {
+        let id = model::create_job(conn, now, &actor, &fields)?;
+        refresh_now(conn, id, now, &settings)?;
+        job_dto(conn, id)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(job))
+}
+
+/// Get a job with its status.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The job", body = JobDto),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs/{id}")]
+pub async fn get_job(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<JobDto>, ApiError> {
+    Ok(web::Json(run_db(&state.pool, move |conn| job_dto(conn, id)).await?))
+}
+
+/// Change a job.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    request_body = UpdateJobRequest,
+    responses(
+        (status = 200, description = "Updated", body = JobDto),
+        (status = 400, description = "Invalid input", body = ApiErrorBody),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+        (status = 409, description = "Name or external reference taken", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/jobs/{id}")]
+pub async fn update_job(
+    state: web::Data<AppState>,
+    auth: Authorized<Operators>,
+    PathId(id): PathId,
+    ValidJson(patch): ValidJson<UpdateJobRequest>,
+) -> Result<web::Json<JobDto>, ApiError> {
+    let now = state.clock.now();
+    let actor = auth.actor();
+    let settings = state.evaluation.clone();
+    let changed = serde_json::to_value(&patch).map_err(ApiError::internal)?;
+    let job = run_db(&state.pool, move |conn| {
+        let job = Job::find(conn, id)?;
+        let tags = tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+        let mut fields = JobFields::patched(&job, tags, patch)?;
+        let violations = validate_job(&mut fields);
+        if !violations.is_empty() {
+            return Err(ApiError::validation(violations));
+        }
+        let changed = strip_absent(changed);
+        model::update_job(conn, now, &actor, id, &fields, changed)?;
+        refresh_now(conn, id, now, &settings)?;
+        job_dto(conn, id)
+    })
+    .await?;
+    Ok(web::Json(job))
+}
+
+/// Keeps only the fields a PATCH body set, for the audit details.
+fn strip_absent(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        other => other,
+    }
+}
+
+/// Delete a job with its copies and history (admin only).
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/jobs/{id}")]
+pub async fn delete_job(state: web::Data<AppState>, auth: Authorized<AdminOnly>, PathId(id): PathId) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let actor = auth.actor();
+    run_db(&state.pool, move |conn| model::delete_job(conn, now, &actor, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Copies with their effective freshness window and last success.
+fn copy_dtos(conn: &mut SqliteConnection, job_id: i64, state: &EvaluationSettings, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<CopyDto>, ApiError> {
+    let job = Job::find(conn, job_id)?;
+    let facts = load_facts(conn, job)?;
+    facts
+        .copies
+        .iter()
+        .map(|(copy, runs)| copy.to_dto(state.freshness_window(&facts.job, copy, now), runs.last_success.map(|(_, at)| at)))
+        .collect()
+}
+
+/// List a job's copies.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The copies", body = Vec<CopyDto>),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs/{id}/copies")]
+pub async fn list_copies(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<Vec<CopyDto>>, ApiError> {
+    let now = state.clock.now();
+    let settings = state.evaluation.clone();
+    Ok(web::Json(run_db(&state.pool, move |conn| copy_dtos(conn, id, &settings, now)).await?))
+}
+
+/// Add a copy to a job.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    request_body = CreateCopyRequest,
+    responses(
+        (status = 201, description = "Created", body = CopyDto),
+        (status = 400, description = "Invalid input", body = ApiErrorBody),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/jobs/{id}/copies")]
+pub async fn create_copy(
+    state: web::Data<AppState>,
+    auth: Authorized<Operators>,
+    PathId(job_id): PathId,
+    ValidJson(request): ValidJson<CreateCopyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = CopyFields::from_create(request);
+    let violations = fields.validate();
+    if !violations.is_empty() {
+        return Err(ApiError::validation(violations));
+    }
+    let now = state.clock.now();
+    let actor = auth.actor();
+    let settings = state.evaluation.clone();
+    let copy = run_db(&state.pool, move |conn| {
+        let id = model::create_copy(conn, now, &actor, job_id, &fields)?;
+        refresh_now(conn, job_id, now, &settings)?;
+        copy_dtos(conn, job_id, &settings, now)?.into_iter().find(|copy| copy.id == id).ok_or_else(|| ApiError::not_found("Copy"))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(copy))
+}
+
+/// Change a copy.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id"), ("copy_id" = i64, Path, description = "Copy id")),
+    request_body = UpdateCopyRequest,
+    responses(
+        (status = 200, description = "Updated", body = CopyDto),
+        (status = 400, description = "Invalid input", body = ApiErrorBody),
+        (status = 404, description = "No such job or copy", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/jobs/{id}/copies/{copy_id}")]
+pub async fn update_copy(
+    state: web::Data<AppState>,
+    auth: Authorized<Operators>,
+    path: CopyPath,
+    ValidJson(patch): ValidJson<UpdateCopyRequest>,
+) -> Result<web::Json<CopyDto>, ApiError> {
+    let now = state.clock.now();
+    let actor = auth.actor();
+    let settings = state.evaluation.clone();
+    let copy = run_db(&state.pool, move |conn| {
+        let copy = Copy::find(conn, path.job_id, path.copy_id)?;
+        let fields = CopyFields::patched(&copy, patch)?;
+        let violations = fields.validate();
+        if !violations.is_empty() {
+            return Err(ApiError::validation(violations));
+        }
+        model::update_copy(conn, now, &actor, path.job_id, path.copy_id, &fields)?;
+        refresh_now(conn, path.job_id, now, &settings)?;
+        copy_dtos(conn, path.job_id, &settings, now)?
+            .into_iter()
+            .find(|copy| copy.id == path.copy_id)
+            .ok_or_else(|| ApiError::not_found("Copy"))
+    })
+    .await?;
+    Ok(web::Json(copy))
+}
+
+/// Remove a copy (admin only); its past results stay, unattributed.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id"), ("copy_id" = i64, Path, description = "Copy id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such job or copy", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/jobs/{id}/copies/{copy_id}")]
+pub async fn delete_copy(state: web::Data<AppState>, auth: Authorized<AdminOnly>, path: CopyPath) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let actor = auth.actor();
+    let settings = state.evaluation.clone();
+    run_db(&state.pool, move |conn| {
+        model::delete_copy(conn, now, &actor, path.job_id, path.copy_id)?;
+        refresh_now(conn, path.job_id, now, &settings)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The job's 3-2-1-1-0 verdict evaluated now, with the evidence for every rule.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The verdict", body = ComplianceVerdictDto),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs/{id}/compliance")]
+pub async fn job_compliance(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<ComplianceVerdictDto>, ApiError> {
+    let now = state.clock.now();
+    let settings = state.evaluation.clone();
+    let verdict = run_db(&state.pool, move |conn| {
+        let job = Job::find(conn, id)?;
+        let facts = load_facts(conn, job)?;
+        let (_, verdict) = evaluate(&facts, &settings, now);
+        Ok(verdict_dto(&verdict, now))
+    })
+    .await?;
+    Ok(web::Json(verdict))
+}
+
+/// Filters for a job's history (the job comes from the path).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct JobHistoryQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// Items per page, 1–200 (default 50).
+    pub per_page: Option<u32>,
+    /// Only this copy.
+    pub copy_id: Option<i64>,
+    /// Only this result.
+    pub result: Option<bms_types::executions::ExecutionResult>,
+    /// Finished at or after (RFC 3339).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Finished before (RFC 3339).
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A job's results, newest first.
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id"), JobHistoryQuery),
+    responses(
+        (status = 200, description = "A page of results", body = ExecutionList),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs/{id}/executions")]
+pub async fn job_executions(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    PathId(id): PathId,
+    ValidQuery(query): ValidQuery<JobHistoryQuery>,
+) -> Result<web::Json<ExecutionList>, ApiError> {
+    run_db(&state.pool, move |conn| Job::find(conn, id).map(|_| ())).await?;
+    let query = ListExecutionsQuery {
+        page: query.page,
+        per_page: query.per_page,
+        job_id: Some(id),
+        copy_id: query.copy_id,
+        result: query.result,
+        source: None,
+        from: query.from,
+        to: query.to,
+    };
+    Ok(web::Json(crate::executions::handlers::list(&state, query).await?))
+}
+
+/// A job's state changes, newest first (the latest 200).
+#[utoipa::path(
+    tag = "jobs",
+    params(("id" = i64, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "State changes", body = Vec<StateFlipDto>),
+        (status = 404, description = "No such job", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs/{id}/state-changes")]
+pub async fn job_state_changes(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<Vec<StateFlipDto>>, ApiError> {
+    let flips = run_db(&state.pool, move |conn| {
+        Job::find(conn, id)?;
+        let rows: Vec<(Option<String>, String, chrono::DateTime<chrono::Utc>)> = job_state_flips::table
+            .filter(job_state_flips::job_id.eq(id))
+            .order(job_state_flips::id.desc())
+            .limit(200)
+            .select((job_state_flips::from_state, job_state_flips::to_state, job_state_flips::flipped_at))
+            .load(conn)?;
+        rows.into_iter()
+            .map(|(from, to, at)| {
+                Ok(StateFlipDto {
+                    from_state: from.as_deref().and_then(JobStateDto::parse),
+                    to_state: JobStateDto::parse(&to).ok_or_else(|| ApiError::internal("invalid stored state"))?,
+                    flipped_at: at,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()
+    })
+    .await?;
+    Ok(web::Json(flips))
+}
+
+/// The next 5 run times of a cron expression in a time zone (for the job form).
+#[utoipa::path(
+    tag = "jobs",
+    params(SchedulePreviewQuery),
+    responses(
+        (status = 200, description = "The next runs", body = SchedulePreview),
+        (status = 400, description = "Invalid expression or time zone", body = ApiErrorBody),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/jobs/schedule-preview")]
+pub async fn schedule_preview(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    ValidQuery(query): ValidQuery<SchedulePreviewQuery>,
+) -> Result<web::Json<SchedulePreview>, ApiError> {
+    let timezone = query.timezone.unwrap_or_else(|| state.config.default_timezone.name().to_owned());
+    let schedule = CronSchedule::parse(&query.cron_expression, &timezone).map_err(|error| match error {
+        crate::jobs::schedule::ScheduleError::InvalidTimezone => {
+            ApiError::invalid_field("timezone", "iana_timezone", "must be an IANA time zone such as Asia/Tokyo")
+        }
+        crate::jobs::schedule::ScheduleError::InvalidCron(reason) => ApiError::validation(vec![violation(
+            "cron_expression",
+            "cron",
+            format!("not a valid 5-field cron expression: {reason}"),
+        )]),
+    })?;
+    let tz: chrono_tz::Tz = timezone.parse().map_err(|_| ApiError::invalid_field("timezone", "iana_timezone", "unknown"))?;
+    let next_runs = schedule.upcoming(state.clock.now(), 5);
+    let next_runs_local = next_runs.iter().map(|at| at.with_timezone(&tz).to_rfc3339()).collect();
+    Ok(web::Json(SchedulePreview { next_runs, next_runs_local }))
+}

@@ -1,0 +1,9 @@
+DROP TABLE api_key_jobs;
+DROP TABLE execution_daily_counts;
+DROP TABLE compliance_daily;
+DROP TABLE job_state_flips;
+DROP TABLE job_status;
+DROP TABLE executions;
+DROP TABLE job_copies;
+DROP TABLE job_tags;
+DROP TABLE jobs;
