@@ -5,12 +5,12 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
-mod double_option;
-pub mod executions;
-pub mod jobs;
 pub mod dashboard;
+mod double_option;
 pub mod error;
+pub mod executions;
 pub mod health;
+pub mod jobs;
 pub mod pagination;
 pub mod users;
 

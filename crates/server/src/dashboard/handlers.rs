@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use actix_web::{get, web};
 use bms_types::ApiErrorBody;
 use bms_types::dashboard::{
-    AttentionItem, ComplianceSummary, DailyPoint, DashboardSeries, DashboardSummary, ResultCounts, SeriesQuery, StateCount,
+    AttentionItem, ComplianceSummary, DailyPoint, DashboardSeries, DashboardSummary, ResultCounts, SeriesQuery,
+    StateCount,
 };
 use bms_types::jobs::{ComplianceStatusDto, JobStateDto};
 use chrono::{Duration, NaiveDate};
@@ -44,7 +45,10 @@ use diesel::sqlite::SqliteConnection;
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/dashboard/summary")]
-pub async fn summary(state: web::Data<AppState>, _auth: Authorized<Readers>) -> Result<web::Json<DashboardSummary>, ApiError> {
+pub async fn summary(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+) -> Result<web::Json<DashboardSummary>, ApiError> {
     let now = state.clock.now();
     let settings = state.evaluation.clone();
     let summary = run_db(&state.pool, move |conn| {
@@ -178,7 +182,12 @@ pub async fn series(
                 let key = day.format("%Y-%m-%d").to_string();
                 let counts = results.remove(&key).unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 });
                 let (compliant, evaluated) = compliance.get(&key).copied().unwrap_or_default();
-                DailyPoint { day, success_rate: success_rate(&counts), results: counts, compliance_rate: percentage(compliant, evaluated) }
+                DailyPoint {
+                    day,
+                    success_rate: success_rate(&counts),
+                    results: counts,
+                    compliance_rate: percentage(compliant, evaluated),
+                }
             })
             .collect();
         Ok(DashboardSeries { days, points })

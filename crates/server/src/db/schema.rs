@@ -83,7 +83,6 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_keys -> users (created_by));
 
-
 diesel::table! {
     jobs (id) {
         id -> BigInt,

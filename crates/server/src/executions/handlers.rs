@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, web};
 use bms_types::executions::{
-    BatchExecutionRequest, BatchExecutionResponse, CreateExecutionRequest, ExecutionDto, ExecutionList, ExecutionResult,
-    ExecutionSource, ListExecutionsQuery,
+    BatchExecutionRequest, BatchExecutionResponse, CreateExecutionRequest, ExecutionDto, ExecutionList,
+    ExecutionResult, ExecutionSource, ListExecutionsQuery,
 };
 use bms_types::{ApiErrorBody, FieldViolation, PageMeta};
 use diesel::prelude::*;
@@ -26,12 +26,20 @@ pub const MAX_BATCH: usize = 1000;
 const MAX_TEXT: usize = 10_000;
 
 /// Checks one item; field names carry `prefix` (e.g. `items[3].`).
-fn validate_item(prefix: &str, item: &CreateExecutionRequest, now: chrono::DateTime<chrono::Utc>) -> Vec<FieldViolation> {
+fn validate_item(
+    prefix: &str,
+    item: &CreateExecutionRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<FieldViolation> {
     let field = |name: &str| format!("{prefix}{name}");
     let mut violations = Vec::new();
     let identifiers = [item.job_id.is_some(), item.job_name.is_some(), item.job_external_ref.is_some()];
     if identifiers.iter().filter(|given| **given).count() != 1 {
-        violations.push(violation(field("job_id"), "one_job_identifier", "give exactly one of job_id, job_name, job_external_ref"));
+        violations.push(violation(
+            field("job_id"),
+            "one_job_identifier",
+            "give exactly one of job_id, job_name, job_external_ref",
+        ));
     }
     if !matches!(item.result, ExecutionResult::Success | ExecutionResult::Warning | ExecutionResult::Failed) {
         violations.push(violation(field("result"), "finished_result", "must be success, warning or failed"));
@@ -91,7 +99,10 @@ fn resolve_items(
             ("job_name", jobs::table.filter(jobs::name.eq(name.trim())).select(jobs::id).first::<i64>(conn).optional()?)
         } else {
             let reference = item.job_external_ref.clone().unwrap_or_default();
-            ("job_external_ref", jobs::table.filter(jobs::external_ref.eq(reference)).select(jobs::id).first::<i64>(conn).optional()?)
+            (
+                "job_external_ref",
+                jobs::table.filter(jobs::external_ref.eq(reference)).select(jobs::id).first::<i64>(conn).optional()?,
+            )
         };
         let Some(job_id) = found else {
             violations.push(violation(format!("{prefix}{field}"), "exists", "no such job"));
@@ -280,7 +291,11 @@ pub async fn list(state: &web::Data<AppState>, query: ListExecutionsQuery) -> Re
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/executions/{id}")]
-pub async fn get_execution(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<ExecutionDto>, ApiError> {
+pub async fn get_execution(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    PathId(id): PathId,
+) -> Result<web::Json<ExecutionDto>, ApiError> {
     let row = run_db(&state.pool, move |conn| {
         executions::table
             .find(id)

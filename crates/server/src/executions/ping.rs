@@ -61,7 +61,13 @@ fn body_log(body: &[u8]) -> Option<String> {
     Some(text)
 }
 
-async fn record_ping(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes, token: String, signal: Option<String>) -> Result<HttpResponse, ApiError> {
+async fn record_ping(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+    token: String,
+    signal: Option<String>,
+) -> Result<HttpResponse, ApiError> {
     let signal = parse_signal(signal.as_deref())?;
     let run_id = run_id(&req)?;
     let now = state.clock.now();
@@ -123,7 +129,12 @@ async fn record_ping(state: web::Data<AppState>, req: HttpRequest, body: web::By
     )
 )]
 #[route("/ping/{token}", method = "GET", method = "POST", method = "HEAD")]
-pub async fn ping(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn ping(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     record_ping(state, req, body, path.into_inner(), None).await
 }
 

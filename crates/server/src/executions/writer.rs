@@ -92,17 +92,21 @@ impl IngestWriter {
     /// Queues a write and waits until it is committed (or failed).
     pub async fn submit(&self, op: WriteOp) -> Result<Vec<Written>, ApiError> {
         let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(Request { op, reply })
-            .await
-            .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer is not running."))?;
+        self.sender.send(Request { op, reply }).await.map_err(|_| {
+            ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer is not running.")
+        })?;
         answer
             .await
             .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer stopped."))?
     }
 }
 
-fn run_writer(pool: &DbPool, settings: &EvaluationSettings, evaluator: &Evaluator, mut receiver: mpsc::Receiver<Request>) {
+fn run_writer(
+    pool: &DbPool,
+    settings: &EvaluationSettings,
+    evaluator: &Evaluator,
+    mut receiver: mpsc::Receiver<Request>,
+) {
     while let Some(first) = receiver.blocking_recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -128,7 +132,8 @@ fn run_writer(pool: &DbPool, settings: &EvaluationSettings, evaluator: &Evaluato
             Err(error) => {
                 log::error!("ingest commit failed: {error}");
                 for request in group {
-                    let _ = request.reply.send(Err(ApiError::internal(format!("the result could not be stored: {error}"))));
+                    let _ =
+                        request.reply.send(Err(ApiError::internal(format!("the result could not be stored: {error}"))));
                 }
             }
         }
@@ -136,7 +141,11 @@ fn run_writer(pool: &DbPool, settings: &EvaluationSettings, evaluator: &Evaluato
 }
 
 /// Applies every request in its own savepoint inside one IMMEDIATE transaction.
-fn commit_group(conn: &mut SqliteConnection, settings: &EvaluationSettings, group: &[Request]) -> Result<Vec<Result<Vec<Written>, ApiError>>, ApiError> {
+fn commit_group(
+    conn: &mut SqliteConnection,
+    settings: &EvaluationSettings,
+    group: &[Request],
+) -> Result<Vec<Result<Vec<Written>, ApiError>>, ApiError> {
     conn.immediate_transaction(|conn| {
         let mut results = Vec::with_capacity(group.len());
         let mut daily: BTreeMap<(String, &'static str), i64> = BTreeMap::new();

@@ -186,13 +186,18 @@ impl FromRequest for CopyPath {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let segment = |name: &str| req.match_info().get(name).and_then(|raw| raw.parse::<i64>().ok()).filter(|id| *id > 0);
+        let segment =
+            |name: &str| req.match_info().get(name).and_then(|raw| raw.parse::<i64>().ok()).filter(|id| *id > 0);
         ready(match (segment("id"), segment("copy_id")) {
             (Some(job_id), Some(copy_id)) => Ok(CopyPath { job_id, copy_id }),
-            (None, _) => Err(ApiError::invalid_field("id", "positive_integer", "the id in the path must be a positive integer")),
-            (_, None) => {
-                Err(ApiError::invalid_field("copy_id", "positive_integer", "the copy id in the path must be a positive integer"))
+            (None, _) => {
+                Err(ApiError::invalid_field("id", "positive_integer", "the id in the path must be a positive integer"))
             }
+            (_, None) => Err(ApiError::invalid_field(
+                "copy_id",
+                "positive_integer",
+                "the copy id in the path must be a positive integer",
+            )),
         })
     }
 }

@@ -80,52 +80,57 @@ impl PageWindow {
 
 /// Registers every documented route. Used both by the server and by `openapi_document`.
 pub fn register_routes(config: &mut ServiceConfig) {
-    config.service(health::health).service(health::ready).service(executions::ping::ping).service(executions::ping::ping_signal).service(
-        utoipa_actix_web::scope("/api/v1")
-            .service(auth::handlers::login)
-            .service(auth::handlers::refresh)
-            .service(auth::handlers::logout)
-            .service(auth::handlers::me)
-            .service(auth::handlers::change_password)
-            .service(users::handlers::list_users)
-            .service(users::handlers::create_user)
-            .service(users::handlers::get_user)
-            .service(users::handlers::update_user)
-            .service(users::handlers::delete_user)
-            .service(users::handlers::deactivate_user)
-            .service(users::handlers::activate_user)
-            .service(users::handlers::unlock_user)
-            .service(users::handlers::reset_user_password)
-            // `current` before `{id}`: actix matches in registration order.
-            .service(api_keys::handlers::current_api_key)
-            .service(api_keys::handlers::list_api_keys)
-            .service(api_keys::handlers::create_api_key)
-            .service(api_keys::handlers::get_api_key)
-            .service(api_keys::handlers::revoke_api_key)
-            .service(audit::handlers::list_audit_log)
-            .service(audit::handlers::verify_audit_log)
-            // `schedule-preview` before `{id}`.
-            .service(jobs::handlers::schedule_preview)
-            .service(jobs::handlers::list_jobs)
-            .service(jobs::handlers::create_job)
-            .service(jobs::handlers::get_job)
-            .service(jobs::handlers::update_job)
-            .service(jobs::handlers::delete_job)
-            .service(jobs::handlers::list_copies)
-            .service(jobs::handlers::create_copy)
-            .service(jobs::handlers::update_copy)
-            .service(jobs::handlers::delete_copy)
-            .service(jobs::handlers::job_compliance)
-            .service(jobs::handlers::job_executions)
-            .service(jobs::handlers::job_state_changes)
-            // `batch` before `{id}`.
-            .service(executions::handlers::create_executions_batch)
-            .service(executions::handlers::create_execution)
-            .service(executions::handlers::list_executions)
-            .service(executions::handlers::get_execution)
-            .service(dashboard::handlers::summary)
-            .service(dashboard::handlers::series),
-    );
+    config
+        .service(health::health)
+        .service(health::ready)
+        .service(executions::ping::ping)
+        .service(executions::ping::ping_signal)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(auth::handlers::login)
+                .service(auth::handlers::refresh)
+                .service(auth::handlers::logout)
+                .service(auth::handlers::me)
+                .service(auth::handlers::change_password)
+                .service(users::handlers::list_users)
+                .service(users::handlers::create_user)
+                .service(users::handlers::get_user)
+                .service(users::handlers::update_user)
+                .service(users::handlers::delete_user)
+                .service(users::handlers::deactivate_user)
+                .service(users::handlers::activate_user)
+                .service(users::handlers::unlock_user)
+                .service(users::handlers::reset_user_password)
+                // `current` before `{id}`: actix matches in registration order.
+                .service(api_keys::handlers::current_api_key)
+                .service(api_keys::handlers::list_api_keys)
+                .service(api_keys::handlers::create_api_key)
+                .service(api_keys::handlers::get_api_key)
+                .service(api_keys::handlers::revoke_api_key)
+                .service(audit::handlers::list_audit_log)
+                .service(audit::handlers::verify_audit_log)
+                // `schedule-preview` before `{id}`.
+                .service(jobs::handlers::schedule_preview)
+                .service(jobs::handlers::list_jobs)
+                .service(jobs::handlers::create_job)
+                .service(jobs::handlers::get_job)
+                .service(jobs::handlers::update_job)
+                .service(jobs::handlers::delete_job)
+                .service(jobs::handlers::list_copies)
+                .service(jobs::handlers::create_copy)
+                .service(jobs::handlers::update_copy)
+                .service(jobs::handlers::delete_copy)
+                .service(jobs::handlers::job_compliance)
+                .service(jobs::handlers::job_executions)
+                .service(jobs::handlers::job_state_changes)
+                // `batch` before `{id}`.
+                .service(executions::handlers::create_executions_batch)
+                .service(executions::handlers::create_execution)
+                .service(executions::handlers::list_executions)
+                .service(executions::handlers::get_execution)
+                .service(dashboard::handlers::summary)
+                .service(dashboard::handlers::series),
+        );
 }
 
 /// The OpenAPI document of every registered route.

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use bms_types::executions::{ExecutionList, ListExecutionsQuery};
 use bms_types::jobs::{
-    ComplianceVerdictDto, CopyDto, CreateCopyRequest, CreateJobRequest, JobDto, JobList, ListJobsQuery, SchedulePreview,
-    SchedulePreviewQuery, StateFlipDto, UpdateCopyRequest, UpdateJobRequest, JobStateDto,
+    ComplianceVerdictDto, CopyDto, CreateCopyRequest, CreateJobRequest, JobDto, JobList, JobStateDto, ListJobsQuery,
+    SchedulePreview, SchedulePreviewQuery, StateFlipDto, UpdateCopyRequest, UpdateJobRequest,
 };
 use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
@@ -43,7 +43,12 @@ fn job_dto(conn: &mut SqliteConnection, id: i64) -> Result<JobDto, ApiError> {
 }
 
 /// Re-evaluates a job right after a change so the answer already shows its status.
-fn refresh_now(conn: &mut SqliteConnection, job_id: i64, now: chrono::DateTime<chrono::Utc>, settings: &EvaluationSettings) -> Result<(), ApiError> {
+fn refresh_now(
+    conn: &mut SqliteConnection,
+    job_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    settings: &EvaluationSettings,
+) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| refresh_job(conn, job_id, now, settings).map(|_| ()))
 }
 
@@ -65,8 +70,13 @@ pub async fn list_jobs(
 ) -> Result<web::Json<JobList>, ApiError> {
     let window = PageWindow::new(query.page, query.per_page)?;
     let sort = query.sort.clone().unwrap_or_else(|| "name".to_owned());
-    if !["name", "-name", "created_at", "-created_at", "last_run_at", "-last_run_at", "state"].contains(&sort.as_str()) {
-        return Err(ApiError::invalid_field("sort", "sort_key", "must be name, created_at, last_run_at (optionally with a leading -) or state"));
+    if !["name", "-name", "created_at", "-created_at", "last_run_at", "-last_run_at", "state"].contains(&sort.as_str())
+    {
+        return Err(ApiError::invalid_field(
+            "sort",
+            "sort_key",
+            "must be name, created_at, last_run_at (optionally with a leading -) or state",
+        ));
     }
     let list = run_db(&state.pool, move |conn| {
         let filtered = || {
@@ -95,7 +105,8 @@ pub async fn list_jobs(
                 statement = statement.filter(jobs::is_active.eq(active));
             }
             if let Some(tag) = query.tag.clone() {
-                statement = statement.filter(jobs::id.eq_any(job_tags::table.filter(job_tags::tag.eq(tag)).select(job_tags::job_id)));
+                statement = statement
+                    .filter(jobs::id.eq_any(job_tags::table.filter(job_tags::tag.eq(tag)).select(job_tags::job_id)));
             }
             if let Some(job_state) = query.state {
                 statement = statement.filter(job_status::state.nullable().eq(job_state.as_str()));
@@ -115,8 +126,12 @@ pub async fn list_jobs(
             "state" => filtered().order((job_status::state.asc(), jobs::name.asc())),
             _ => filtered().order(jobs::name.asc()),
         };
-        let rows: Vec<Job> = ordered.limit(window.limit()).offset(window.offset()).select(Job::as_select()).load(conn)?;
-        Ok(JobList { data: job_dtos(conn, rows)?, meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()) })
+        let rows: Vec<Job> =
+            ordered.limit(window.limit()).offset(window.offset()).select(Job::as_select()).load(conn)?;
+        Ok(JobList {
+            data: job_dtos(conn, rows)?,
+            meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()),
+        })
     })
     .await?;
     Ok(web::Json(list))
@@ -167,7 +182,11 @@ pub async fn create_job(
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/jobs/{id}")]
-pub async fn get_job(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<JobDto>, ApiError> {
+pub async fn get_job(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    PathId(id): PathId,
+) -> Result<web::Json<JobDto>, ApiError> {
     Ok(web::Json(run_db(&state.pool, move |conn| job_dto(conn, id)).await?))
 }
 
@@ -231,7 +250,11 @@ fn strip_absent(value: serde_json::Value) -> serde_json::Value {
     security(("bearer" = []))
 )]
 #[delete("/jobs/{id}")]
-pub async fn delete_job(state: web::Data<AppState>, auth: Authorized<AdminOnly>, PathId(id): PathId) -> Result<HttpResponse, ApiError> {
+pub async fn delete_job(
+    state: web::Data<AppState>,
+    auth: Authorized<AdminOnly>,
+    PathId(id): PathId,
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
     run_db(&state.pool, move |conn| model::delete_job(conn, now, &actor, id)).await?;
@@ -239,13 +262,20 @@ pub async fn delete_job(state: web::Data<AppState>, auth: Authorized<AdminOnly>,
 }
 
 /// Copies with their effective freshness window and last success.
-fn copy_dtos(conn: &mut SqliteConnection, job_id: i64, state: &EvaluationSettings, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<CopyDto>, ApiError> {
+fn copy_dtos(
+    conn: &mut SqliteConnection,
+    job_id: i64,
+    state: &EvaluationSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<CopyDto>, ApiError> {
     let job = Job::find(conn, job_id)?;
     let facts = load_facts(conn, job)?;
     facts
         .copies
         .iter()
-        .map(|(copy, runs)| copy.to_dto(state.freshness_window(&facts.job, copy, now), runs.last_success.map(|(_, at)| at)))
+        .map(|(copy, runs)| {
+            copy.to_dto(state.freshness_window(&facts.job, copy, now), runs.last_success.map(|(_, at)| at))
+        })
         .collect()
 }
 
@@ -260,7 +290,11 @@ fn copy_dtos(conn: &mut SqliteConnection, job_id: i64, state: &EvaluationSetting
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/jobs/{id}/copies")]
-pub async fn list_copies(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<Vec<CopyDto>>, ApiError> {
+pub async fn list_copies(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    PathId(id): PathId,
+) -> Result<web::Json<Vec<CopyDto>>, ApiError> {
     let now = state.clock.now();
     let settings = state.evaluation.clone();
     Ok(web::Json(run_db(&state.pool, move |conn| copy_dtos(conn, id, &settings, now)).await?))
@@ -296,7 +330,10 @@ pub async fn create_copy(
     let copy = run_db(&state.pool, move |conn| {
         let id = model::create_copy(conn, now, &actor, job_id, &fields)?;
         refresh_now(conn, job_id, now, &settings)?;
-        copy_dtos(conn, job_id, &settings, now)?.into_iter().find(|copy| copy.id == id).ok_or_else(|| ApiError::not_found("Copy"))
+        copy_dtos(conn, job_id, &settings, now)?
+            .into_iter()
+            .find(|copy| copy.id == id)
+            .ok_or_else(|| ApiError::not_found("Copy"))
     })
     .await?;
     Ok(HttpResponse::Created().json(copy))
@@ -353,7 +390,11 @@ pub async fn update_copy(
     security(("bearer" = []))
 )]
 #[delete("/jobs/{id}/copies/{copy_id}")]
-pub async fn delete_copy(state: web::Data<AppState>, auth: Authorized<AdminOnly>, path: CopyPath) -> Result<HttpResponse, ApiError> {
+pub async fn delete_copy(
+    state: web::Data<AppState>,
+    auth: Authorized<AdminOnly>,
+    path: CopyPath,
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
     let settings = state.evaluation.clone();
@@ -376,7 +417,11 @@ pub async fn delete_copy(state: web::Data<AppState>, auth: Authorized<AdminOnly>
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/jobs/{id}/compliance")]
-pub async fn job_compliance(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<ComplianceVerdictDto>, ApiError> {
+pub async fn job_compliance(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    PathId(id): PathId,
+) -> Result<web::Json<ComplianceVerdictDto>, ApiError> {
     let now = state.clock.now();
     let settings = state.evaluation.clone();
     let verdict = run_db(&state.pool, move |conn| {
@@ -450,7 +495,11 @@ pub async fn job_executions(
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/jobs/{id}/state-changes")]
-pub async fn job_state_changes(state: web::Data<AppState>, _auth: Authorized<Readers>, PathId(id): PathId) -> Result<web::Json<Vec<StateFlipDto>>, ApiError> {
+pub async fn job_state_changes(
+    state: web::Data<AppState>,
+    _auth: Authorized<Readers>,
+    PathId(id): PathId,
+) -> Result<web::Json<Vec<StateFlipDto>>, ApiError> {
     let flips = run_db(&state.pool, move |conn| {
         Job::find(conn, id)?;
         let rows: Vec<(Option<String>, String, chrono::DateTime<chrono::Utc>)> = job_state_flips::table
@@ -500,7 +549,8 @@ pub async fn schedule_preview(
             format!("not a valid 5-field cron expression: {reason}"),
         )]),
     })?;
-    let tz: chrono_tz::Tz = timezone.parse().map_err(|_| ApiError::invalid_field("timezone", "iana_timezone", "unknown"))?;
+    let tz: chrono_tz::Tz =
+        timezone.parse().map_err(|_| ApiError::invalid_field("timezone", "iana_timezone", "unknown"))?;
     let next_runs = schedule.upcoming(state.clock.now(), 5);
     let next_runs_local = next_runs.iter().map(|at| at.with_timezone(&tz).to_rfc3339()).collect();
     Ok(web::Json(SchedulePreview { next_runs, next_runs_local }))

@@ -3,8 +3,8 @@
 
 use bms_types::FieldViolation;
 use bms_types::jobs::{
-    BackupTool, ComplianceOverrides, CopyDto, CopyType, CreateCopyRequest, CreateJobRequest, JobDto, JobType, MediaType,
-    UpdateCopyRequest, UpdateJobRequest,
+    BackupTool, ComplianceOverrides, CopyDto, CopyType, CreateCopyRequest, CreateJobRequest, JobDto, JobType,
+    MediaType, UpdateCopyRequest, UpdateJobRequest,
 };
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -104,7 +104,10 @@ impl Job {
 }
 
 /// Tags of a set of jobs, keyed by job id.
-pub fn tags_of(conn: &mut SqliteConnection, job_ids: &[i64]) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+pub fn tags_of(
+    conn: &mut SqliteConnection,
+    job_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
     let rows: Vec<(i64, String)> = job_tags::table
         .filter(job_tags::job_id.eq_any(job_ids))
         .order((job_tags::job_id, job_tags::tag))
@@ -153,7 +156,9 @@ pub fn validate_job(fields: &mut JobFields) -> Vec<FieldViolation> {
     }
     text_limit(&mut violations, "name", &fields.name, 200);
     text_limit(&mut violations, "description", &fields.description, 2000);
-    for (field, value) in [("target_server", &fields.target_server), ("target_path", &fields.target_path), ("owner", &fields.owner)] {
+    for (field, value) in
+        [("target_server", &fields.target_server), ("target_path", &fields.target_path), ("owner", &fields.owner)]
+    {
         text_limit(&mut violations, field, value, 500);
     }
     let mut tags: Vec<String> = fields.tags.iter().map(|tag| tag.trim().to_owned()).collect();
@@ -176,7 +181,11 @@ pub fn validate_job(fields: &mut JobFields) -> Vec<FieldViolation> {
     fields.cron_expression = fields.cron_expression.take().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
     match fields.cron_expression.as_deref().map(|expr| CronSchedule::parse(expr, &fields.timezone)) {
         Some(Err(ScheduleError::InvalidCron(reason))) => {
-            violations.push(violation("cron_expression", "cron", format!("not a valid 5-field cron expression: {reason}")));
+            violations.push(violation(
+                "cron_expression",
+                "cron",
+                format!("not a valid 5-field cron expression: {reason}"),
+            ));
         }
         Some(Err(ScheduleError::InvalidTimezone)) => {
             violations.push(violation("timezone", "iana_timezone", "must be an IANA time zone such as Asia/Tokyo"));
@@ -285,7 +294,12 @@ fn replace_tags(conn: &mut SqliteConnection, job_id: i64, tags: &[String]) -> Qu
 }
 
 /// Creates a job (with a new ping token) and its audit row.
-pub fn create_job(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, fields: &JobFields) -> Result<i64, ApiError> {
+pub fn create_job(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    fields: &JobFields,
+) -> Result<i64, ApiError> {
     let (ping_token, _) = new_opaque_token("");
     conn.immediate_transaction(|conn| {
         ensure_unique(conn, fields, None)?;
@@ -329,7 +343,14 @@ pub fn create_job(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor
 }
 
 /// Replaces a job's definition and writes its audit row.
-pub fn update_job(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, id: i64, fields: &JobFields, changed: serde_json::Value) -> Result<(), ApiError> {
+pub fn update_job(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i64,
+    fields: &JobFields,
+    changed: serde_json::Value,
+) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
         Job::find(conn, id)?;
         ensure_unique(conn, fields, Some(id))?;
@@ -367,7 +388,12 @@ pub fn delete_job(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor
     conn.immediate_transaction(|conn| {
         let job = Job::find(conn, id)?;
         diesel::delete(jobs::table.find(id)).execute(conn)?;
-        audit::record(conn, now, actor, AuditEvent::success("job.delete", "job", id).with_details(json!({"name": job.name})))?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            AuditEvent::success("job.delete", "job", id).with_details(json!({"name": job.name})),
+        )?;
         Ok(())
     })
 }
@@ -405,11 +431,19 @@ impl Copy {
 
     /// All copies of a job, in id order.
     pub fn of_job(conn: &mut SqliteConnection, job_id: i64) -> QueryResult<Vec<Copy>> {
-        job_copies::table.filter(job_copies::job_id.eq(job_id)).order(job_copies::id).select(Copy::as_select()).load(conn)
+        job_copies::table
+            .filter(job_copies::job_id.eq(job_id))
+            .order(job_copies::id)
+            .select(Copy::as_select())
+            .load(conn)
     }
 
     /// The wire form.
-    pub fn to_dto(&self, effective_freshness: Duration, last_success_at: Option<DateTime<Utc>>) -> Result<CopyDto, ApiError> {
+    pub fn to_dto(
+        &self,
+        effective_freshness: Duration,
+        last_success_at: Option<DateTime<Utc>>,
+    ) -> Result<CopyDto, ApiError> {
         let corrupt = |field: &str| ApiError::internal(format!("copy {} has an invalid {field}", self.id));
         Ok(CopyDto {
             id: self.id,
@@ -434,7 +468,11 @@ impl Copy {
 /// The primary copy that results without a `copy_id` are attributed to: the first
 /// `primary` copy, else the first copy.
 pub fn primary_copy_id(copies: &[Copy]) -> Option<i64> {
-    copies.iter().find(|copy| copy.copy_type == CopyType::Primary.as_str()).or_else(|| copies.first()).map(|copy| copy.id)
+    copies
+        .iter()
+        .find(|copy| copy.copy_type == CopyType::Primary.as_str())
+        .or_else(|| copies.first())
+        .map(|copy| copy.id)
 }
 
 /// A validated copy definition.
@@ -496,7 +534,13 @@ impl CopyFields {
 }
 
 /// Adds a copy to a job.
-pub fn create_copy(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, job_id: i64, fields: &CopyFields) -> Result<i64, ApiError> {
+pub fn create_copy(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    job_id: i64,
+    fields: &CopyFields,
+) -> Result<i64, ApiError> {
     conn.immediate_transaction(|conn| {
         Job::find(conn, job_id)?;
         let id: i64 = diesel::insert_into(job_copies::table)
@@ -516,7 +560,12 @@ pub fn create_copy(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Acto
             ))
             .returning(job_copies::id)
             .get_result(conn)?;
-        audit::record(conn, now, actor, AuditEvent::success("copy.create", "copy", id).with_details(copy_details(job_id, fields)))?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            AuditEvent::success("copy.create", "copy", id).with_details(copy_details(job_id, fields)),
+        )?;
         Ok(id)
     })
 }
@@ -530,7 +579,14 @@ fn copy_details(job_id: i64, fields: &CopyFields) -> serde_json::Value {
 }
 
 /// Replaces a copy's definition.
-pub fn update_copy(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, job_id: i64, copy_id: i64, fields: &CopyFields) -> Result<(), ApiError> {
+pub fn update_copy(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    job_id: i64,
+    copy_id: i64,
+    fields: &CopyFields,
+) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
         Copy::find(conn, job_id, copy_id)?;
         diesel::update(job_copies::table.find(copy_id))
@@ -547,13 +603,24 @@ pub fn update_copy(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Acto
                 job_copies::updated_at.eq(now),
             ))
             .execute(conn)?;
-        audit::record(conn, now, actor, AuditEvent::success("copy.update", "copy", copy_id).with_details(copy_details(job_id, fields)))?;
+        audit::record(
+            conn,
+            now,
+            actor,
+            AuditEvent::success("copy.update", "copy", copy_id).with_details(copy_details(job_id, fields)),
+        )?;
         Ok(())
     })
 }
 
 /// Removes a copy; its past results stay, no longer attributed to a copy.
-pub fn delete_copy(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, job_id: i64, copy_id: i64) -> Result<(), ApiError> {
+pub fn delete_copy(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    job_id: i64,
+    copy_id: i64,
+) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
         let copy = Copy::find(conn, job_id, copy_id)?;
         diesel::delete(job_copies::table.find(copy_id)).execute(conn)?;

@@ -17,7 +17,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
@@ -125,6 +125,8 @@ impl CronSchedule {
 
     /// The first slot strictly after `after`.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // croner keeps the sub-second part of its start; slots are whole minutes.
+        let after = after.trunc_subsecs(0);
         self.cron.find_next_occurrence(&after.with_timezone(&self.timezone), false).ok().map(|t| t.with_timezone(&Utc))
     }
 
@@ -386,6 +388,13 @@ mod tests {
         let f = facts(None, run(utc(2026, 1, 2, 0, 0), utc(2026, 1, 2, 1, 0), false));
         let verdict = derive_state(&f, utc(2030, 1, 1, 0, 0));
         assert_eq!((verdict.state, verdict.next_expected_at), (JobState::Up, None));
+    }
+
+    #[test]
+    fn slots_are_whole_minutes_whatever_the_reference() {
+        let schedule = CronSchedule::parse("0 2 * * *", "UTC").expect("valid");
+        let reference = utc(2026, 3, 3, 10, 0) + Duration::milliseconds(280);
+        assert_eq!(schedule.next_after(reference), Some(utc(2026, 3, 4, 2, 0)));
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration as StdDuration, Instant};
 
-use bms_types::jobs::{ComplianceStatusDto, ComplianceVerdictDto, JobStateDto, JobStatusDto, RuleOutcomeDto, RuleVerdictDto};
+use bms_types::jobs::{
+    ComplianceStatusDto, ComplianceVerdictDto, JobStateDto, JobStatusDto, RuleOutcomeDto, RuleVerdictDto,
+};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
@@ -15,7 +17,7 @@ use diesel::sqlite::SqliteConnection;
 
 use crate::clock::SharedClock;
 use crate::compliance::engine::{
-    ComplianceStatus, ComplianceVerdict, CompliancePolicy, CopyFacts, RuleOutcome, evaluate_compliance,
+    CompliancePolicy, ComplianceStatus, ComplianceVerdict, CopyFacts, RuleOutcome, evaluate_compliance,
 };
 use crate::config::TrackingSettings;
 use crate::db::DbPool;
@@ -147,7 +149,11 @@ pub fn load_facts(conn: &mut SqliteConnection, job: Job) -> QueryResult<JobFacts
 }
 
 /// Derives state and compliance from facts.
-pub fn evaluate(facts: &JobFacts, settings: &EvaluationSettings, now: DateTime<Utc>) -> (StateVerdict, ComplianceVerdict) {
+pub fn evaluate(
+    facts: &JobFacts,
+    settings: &EvaluationSettings,
+    now: DateTime<Utc>,
+) -> (StateVerdict, ComplianceVerdict) {
     let schedule = facts.job.schedule();
     let state = derive_state(
         &ScheduleFacts {
@@ -251,14 +257,20 @@ impl StatusRow {
 
 /// Re-evaluates one job and stores what changed: the status row, a flip when the state
 /// changed, and today's compliance-history row. Returns the new state.
-pub fn refresh_job(conn: &mut SqliteConnection, job_id: i64, now: DateTime<Utc>, settings: &EvaluationSettings) -> Result<Option<JobState>, ApiError> {
+pub fn refresh_job(
+    conn: &mut SqliteConnection,
+    job_id: i64,
+    now: DateTime<Utc>,
+    settings: &EvaluationSettings,
+) -> Result<Option<JobState>, ApiError> {
     let Some(job) = jobs::table.find(job_id).select(Job::as_select()).first(conn).optional()? else {
         return Ok(None);
     };
     let facts = load_facts(conn, job)?;
     let (state, verdict) = evaluate(&facts, settings, now);
     let mut rules = verdict_dto(&verdict, now);
-    let previous: Option<StatusRow> = job_status::table.find(job_id).select(StatusRow::as_select()).first(conn).optional()?;
+    let previous: Option<StatusRow> =
+        job_status::table.find(job_id).select(StatusRow::as_select()).first(conn).optional()?;
     // The stored JSON's timestamp is the time of the last change, so unchanged verdicts
     // compare equal and cause no write.
     if let Some(previous) = &previous
@@ -311,21 +323,27 @@ pub fn refresh_job(conn: &mut SqliteConnection, job_id: i64, now: DateTime<Utc>,
         }
     }
     let day = settings.day_of(now);
-    let recorded: Option<String> = compliance_daily::table
-        .find((job_id, &day))
-        .select(compliance_daily::status)
-        .first(conn)
-        .optional()?;
+    let recorded: Option<String> =
+        compliance_daily::table.find((job_id, &day)).select(compliance_daily::status).first(conn).optional()?;
     if recorded.as_deref() != Some(status) {
         diesel::replace_into(compliance_daily::table)
-            .values((compliance_daily::job_id.eq(job_id), compliance_daily::day.eq(&day), compliance_daily::status.eq(status)))
+            .values((
+                compliance_daily::job_id.eq(job_id),
+                compliance_daily::day.eq(&day),
+                compliance_daily::status.eq(status),
+            ))
             .execute(conn)?;
     }
     Ok(Some(state.state))
 }
 
 /// Re-evaluates the given jobs, a chunk per transaction so the write lock is held briefly.
-pub fn refresh_jobs(pool: &DbPool, job_ids: &[i64], now: DateTime<Utc>, settings: &EvaluationSettings) -> Result<(), ApiError> {
+pub fn refresh_jobs(
+    pool: &DbPool,
+    job_ids: &[i64],
+    now: DateTime<Utc>,
+    settings: &EvaluationSettings,
+) -> Result<(), ApiError> {
     let mut conn = pool.get()?;
     for chunk in job_ids.chunks(200) {
         conn.immediate_transaction(|conn| {

@@ -8,6 +8,7 @@ use bms_server::clock::ManualClock;
 use bms_server::config::Config;
 use bms_server::db::{self, DbPool};
 use bms_server::http::Application;
+use bms_server::jobs::status::EvaluationSettings;
 use chrono::{TimeZone, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -23,6 +24,7 @@ pub struct TestApp {
     pub first_admin_password: String,
     pub db_path: PathBuf,
     pub pool: DbPool,
+    pub evaluation: EvaluationSettings,
     _dir: tempfile::TempDir,
 }
 
@@ -74,6 +76,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .expect("first admin")
             .expect("empty database gets a first admin")
     };
+    let evaluation = EvaluationSettings { tracking: config.tracking.clone(), timezone: config.default_timezone };
     let application =
         Application::build(Arc::new(config), pool.clone(), Arc::new(clock.clone())).expect("server builds");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -85,6 +88,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         first_admin_password,
         db_path,
         pool,
+        evaluation,
         _dir: dir,
     }
 }
@@ -178,6 +182,41 @@ impl TestApp {
         let reply = self.post("/api/v1/api-keys", Some(token), &json!({"name": name, "scopes": scopes})).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
         (reply.body["api_key"]["id"].as_i64().expect("id"), reply.body["key"].as_str().expect("key").to_owned())
+    }
+
+    /// Creates a job from a JSON body; returns the stored job.
+    pub async fn create_job(&self, token: &str, body: Value) -> Value {
+        let reply = self.post("/api/v1/jobs", Some(token), &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body
+    }
+
+    /// Adds a copy; returns its id.
+    pub async fn add_copy(&self, token: &str, job_id: i64, body: Value) -> i64 {
+        let reply = self.post(&format!("/api/v1/jobs/{job_id}/copies"), Some(token), &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body["id"].as_i64().expect("copy id")
+    }
+
+    /// Runs the periodic evaluation now (as the background sweep would at this clock time).
+    pub fn evaluate_all(&self) {
+        let now = bms_server::clock::Clock::now(&self.clock);
+        bms_server::jobs::status::refresh_all(&self.pool, now, &self.evaluation).expect("evaluation");
+    }
+
+    /// A fresh admin access token (after `admin_token` set the password); tests that move
+    /// the clock past the 15-minute token lifetime take a new one.
+    pub async fn admin(&self) -> String {
+        self.access_token("admin", STRONG_PASSWORD).await
+    }
+
+    /// The job's stored status after a fresh evaluation at the current clock time.
+    pub async fn job_status(&self, job_id: i64) -> Value {
+        self.evaluate_all();
+        let token = self.admin().await;
+        let reply = self.get(&format!("/api/v1/jobs/{job_id}"), Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["status"].clone()
     }
 
     /// Audit entries (newest first) for an action.

@@ -1,0 +1,94 @@
+//! The dashboard against hand-computed fixtures: rates are exact and within 0–100.
+
+use chrono::Duration;
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn summary_and_series_match_hand_computed_figures() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // Clock: 2026-11-30 09:00 UTC = 18:00 in Tokyo (DEFAULT_TIMEZONE).
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        let job = app.create_job(&admin, json!({"name": name, "job_type": "file", "backup_tool": "borg"})).await;
+        ids.push(job["id"].as_i64().expect("id"));
+    }
+    let at = |hours_ago: i64| {
+        (chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 9, 0, 0).single().expect("t")
+            - Duration::hours(hours_ago))
+        .to_rfc3339()
+    };
+    // Today (Tokyo): 3 success, 1 failed. 3 days ago: 1 warning, 1 failed. 20 days ago:
+    // 4 success. 40 days ago: 5 failed (outside 30 days). Spread over the jobs.
+    let mut items = Vec::new();
+    let mut push = |job: i64, result: &str, hours_ago: i64| {
+        items.push(json!({"job_id": job, "result": result, "finished_at": at(hours_ago)}))
+    };
+    for n in 0..3 {
+        push(ids[n], "success", 1);
+    }
+    push(ids[3], "failed", 2);
+    push(ids[0], "warning", 72);
+    push(ids[1], "failed", 72);
+    for n in 0..4 {
+        push(ids[n], "success", 480);
+    }
+    for n in 0..5 {
+        push(ids[n % 4], "failed", 960);
+    }
+    let reply = app.post("/api/v1/executions/batch", Some(&admin), &json!({"items": items})).await;
+    assert_eq!(reply.status, reqwest::StatusCode::CREATED, "{:?}", reply.body);
+    app.evaluate_all();
+
+    let summary = app.get("/api/v1/dashboard/summary", Some(&admin)).await.body;
+    assert_eq!(summary["total_jobs"], 4);
+    assert_eq!(summary["last_24h"], json!({"success": 3, "warning": 0, "failed": 1}));
+    // 7 days: (3 + 1) / (3 + 1 + 1 + 1) = 66.7 %; 30 days: (3 + 1 + 4) / 10 = 80 %.
+    assert_eq!(summary["success_rate_7d"], 66.7);
+    assert_eq!(summary["success_rate_30d"], 80.0);
+    // The latest run of job d (the 2-hours-ago failure... ) decides each state:
+    // a, b, c: latest is today's success → up; d: latest is today's failure → failed.
+    let state_count = |state: &str| {
+        summary["jobs_by_state"]
+            .as_array()
+            .expect("states")
+            .iter()
+            .find(|s| s["state"] == state)
+            .map(|s| s["count"].clone())
+    };
+    assert_eq!(state_count("up"), Some(json!(3)));
+    assert_eq!(state_count("failed"), Some(json!(1)));
+    assert_eq!(summary["attention"].as_array().map(Vec::len), Some(1));
+    assert_eq!(summary["attention"][0]["job_id"], ids[3]);
+    // No copies: every job is non-compliant; the rate is 0, not absent.
+    assert_eq!(
+        summary["compliance"],
+        json!({"compliant": 0, "warning": 0, "non_compliant": 4, "compliance_rate": 0.0})
+    );
+
+    let series = app.get("/api/v1/dashboard/series?days=7", Some(&admin)).await.body;
+    let points = series["points"].as_array().expect("points");
+    assert_eq!(points.len(), 7);
+    assert_eq!(points[6]["day"], "2026-11-30");
+    assert_eq!(points[6]["results"], json!({"success": 3, "warning": 0, "failed": 1}));
+    assert_eq!(points[6]["success_rate"], 75.0);
+    assert_eq!(points[6]["compliance_rate"], 0.0);
+    assert_eq!(points[3]["day"], "2026-11-27");
+    assert_eq!(points[3]["success_rate"], 50.0);
+    assert!(points[0]["success_rate"].is_null(), "no runs: no rate rather than a made-up one");
+    for point in points {
+        if let Some(rate) = point["success_rate"].as_f64() {
+            assert!((0.0..=100.0).contains(&rate));
+        }
+    }
+    let month = app.get("/api/v1/dashboard/series?days=30", Some(&admin)).await.body;
+    let total: u64 =
+        month["points"].as_array().expect("points").iter().map(|p| p["results"]["success"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(total, 7);
+    assert_eq!(
+        app.get("/api/v1/dashboard/series?days=8", Some(&admin)).await.violation(),
+        ("days".to_owned(), "one_of".to_owned())
+    );
+}
