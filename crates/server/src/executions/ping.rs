@@ -4,7 +4,7 @@
 //! POST; a POST body is kept (first 10 KB) as the run's log; `?rid=<uuid>` pairs a start
 //! with its end. The answer is `OK` once the event is committed.
 
-use actix_web::{HttpRequest, HttpResponse, route, web};
+use actix_web::{HttpRequest, HttpResponse, get, head, post, web};
 use diesel::prelude::*;
 
 use crate::db::run_db;
@@ -64,7 +64,7 @@ fn body_log(body: &[u8]) -> Option<String> {
 async fn record_ping(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: PingBody,
     token: String,
     signal: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -101,7 +101,7 @@ async fn record_ping(
         source: "ping",
         external_id: None,
         run_id,
-        log: body_log(&body),
+        log: body_log(&body.0),
         api_key_id: None,
         user_id: None,
         received_at: now,
@@ -114,52 +114,77 @@ async fn record_ping(
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK"))
 }
 
-/// Report success (or, with the other signals, start/failure/exit code/log).
-#[utoipa::path(
-    tag = "ping",
-    params(
-        ("token" = String, Path, description = "The job's ping token"),
-        ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
-    ),
-    request_body(content = String, description = "Optional log text (first 10 KB kept)", content_type = "text/plain"),
-    responses(
-        (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
-        (status = 400, description = "Invalid rid", body = bms_types::ApiErrorBody),
-        (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
-    )
-)]
-#[route("/ping/{token}", method = "GET", method = "POST", method = "HEAD")]
-pub async fn ping(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    record_ping(state, req, body, path.into_inner(), None).await
+/// The raw request body (a log for POST pings). A newtype so that OpenAPI generation
+/// does not mistake it for a JSON body.
+#[derive(Debug)]
+pub struct PingBody(web::Bytes);
+
+impl actix_web::FromRequest for PingBody {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { bytes.await.map(PingBody) })
+    }
 }
 
-/// Report a signal: `start`, `fail`, `log`, or an exit code (0 = success, 1–255 = failure).
-#[utoipa::path(
-    tag = "ping",
-    params(
-        ("token" = String, Path, description = "The job's ping token"),
-        ("signal" = String, Path, description = "`start`, `fail`, `log`, or an exit code 0–255"),
-        ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
-    ),
-    request_body(content = String, description = "Optional log text (first 10 KB kept)", content_type = "text/plain"),
-    responses(
-        (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
-        (status = 400, description = "Invalid signal or rid", body = bms_types::ApiErrorBody),
-        (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
-    )
-)]
-#[route("/ping/{token}/{signal}", method = "GET", method = "POST", method = "HEAD")]
-pub async fn ping_signal(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (token, signal) = path.into_inner();
-    record_ping(state, req, body, token, Some(signal)).await
+/// Declares one ping handler per HTTP method (OpenAPI needs a distinct operation id for
+/// each), all sharing `record_ping`.
+macro_rules! ping_handlers {
+    ($($method:ident: $plain:ident, $with_signal:ident;)+) => {$(
+        /// Report success; the body (POST) is kept as the run's log.
+        #[utoipa::path(
+            tag = "ping",
+            params(
+                ("token" = String, Path, description = "The job's ping token"),
+                ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
+            ),
+            responses(
+                (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
+                (status = 400, description = "Invalid rid", body = bms_types::ApiErrorBody),
+                (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
+            )
+        )]
+        #[$method("/ping/{token}")]
+        pub async fn $plain(
+            state: web::Data<AppState>,
+            req: HttpRequest,
+            body: PingBody,
+            path: web::Path<String>,
+        ) -> Result<HttpResponse, ApiError> {
+            record_ping(state, req, body, path.into_inner(), None).await
+        }
+
+        /// Report a signal: `start`, `fail`, `log`, or an exit code (0 = success, 1–255 = failure).
+        #[utoipa::path(
+            tag = "ping",
+            params(
+                ("token" = String, Path, description = "The job's ping token"),
+                ("signal" = String, Path, description = "`start`, `fail`, `log`, or an exit code 0–255"),
+                ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
+            ),
+            responses(
+                (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
+                (status = 400, description = "Invalid signal or rid", body = bms_types::ApiErrorBody),
+                (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
+            )
+        )]
+        #[$method("/ping/{token}/{signal}")]
+        pub async fn $with_signal(
+            state: web::Data<AppState>,
+            req: HttpRequest,
+            body: PingBody,
+            path: web::Path<(String, String)>,
+        ) -> Result<HttpResponse, ApiError> {
+            let (token, signal) = path.into_inner();
+            record_ping(state, req, body, token, Some(signal)).await
+        }
+    )+};
+}
+
+ping_handlers! {
+    get: ping_get, ping_signal_get;
+    post: ping_post, ping_signal_post;
+    head: ping_head, ping_signal_head;
 }

@@ -83,8 +83,12 @@ pub fn register_routes(config: &mut ServiceConfig) {
     config
         .service(health::health)
         .service(health::ready)
-        .service(executions::ping::ping)
-        .service(executions::ping::ping_signal)
+        .service(executions::ping::ping_get)
+        .service(executions::ping::ping_post)
+        .service(executions::ping::ping_head)
+        .service(executions::ping::ping_signal_get)
+        .service(executions::ping::ping_signal_post)
+        .service(executions::ping::ping_signal_head)
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(auth::handlers::login)

@@ -14,6 +14,8 @@ const CALLERS: [&str; 7] = ["anonymous", "admin", "operator", "viewer", "auditor
 /// (method, path template, expected status per caller in `CALLERS` order).
 fn matrix() -> Vec<(&'static str, &'static str, [u16; 7])> {
     const DENIED_TO_ALL_BUT_ADMIN_200: [u16; 7] = [401, 200, 403, 403, 403, 403, 403];
+    const READERS: [u16; 7] = [401, 200, 200, 200, 200, 200, 403];
+    const WRITERS: [u16; 7] = [401, 200, 200, 403, 403, 403, 403];
     vec![
         ("GET", "/health", [200; 7]),
         ("GET", "/ready", [200; 7]),
@@ -39,6 +41,32 @@ fn matrix() -> Vec<(&'static str, &'static str, [u16; 7])> {
         ("DELETE", "/api/v1/api-keys/{id}", [401, 204, 404, 403, 403, 403, 403]),
         ("GET", "/api/v1/audit-log", [401, 200, 403, 403, 200, 403, 403]),
         ("GET", "/api/v1/audit-log/verify", [401, 200, 403, 403, 200, 403, 403]),
+        ("GET", "/api/v1/jobs", READERS),
+        ("POST", "/api/v1/jobs", [401, 201, 201, 403, 403, 403, 403]),
+        ("GET", "/api/v1/jobs/schedule-preview", READERS),
+        ("GET", "/api/v1/jobs/{id}", READERS),
+        ("PATCH", "/api/v1/jobs/{id}", WRITERS),
+        ("DELETE", "/api/v1/jobs/{id}", [401, 204, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/jobs/{id}/copies", READERS),
+        ("POST", "/api/v1/jobs/{id}/copies", [401, 201, 201, 403, 403, 403, 403]),
+        ("PATCH", "/api/v1/jobs/{id}/copies/{copy_id}", WRITERS),
+        ("DELETE", "/api/v1/jobs/{id}/copies/{copy_id}", [401, 204, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/jobs/{id}/compliance", READERS),
+        ("GET", "/api/v1/jobs/{id}/executions", READERS),
+        ("GET", "/api/v1/jobs/{id}/state-changes", READERS),
+        ("POST", "/api/v1/executions", [401, 201, 201, 403, 403, 403, 201]),
+        ("POST", "/api/v1/executions/batch", [401, 201, 201, 403, 403, 403, 201]),
+        ("GET", "/api/v1/executions", READERS),
+        ("GET", "/api/v1/executions/{id}", READERS),
+        ("GET", "/api/v1/dashboard/summary", READERS),
+        ("GET", "/api/v1/dashboard/series", READERS),
+        // Ping URLs authenticate by their unguessable token, whoever calls.
+        ("GET", "/ping/{token}", [200; 7]),
+        ("POST", "/ping/{token}", [200; 7]),
+        ("HEAD", "/ping/{token}", [200; 7]),
+        ("GET", "/ping/{token}/{signal}", [200; 7]),
+        ("POST", "/ping/{token}/{signal}", [200; 7]),
+        ("HEAD", "/ping/{token}/{signal}", [200; 7]),
     ]
 }
 
@@ -77,6 +105,26 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
     } else if template == "/api/v1/api-keys/{id}" {
         let (key, _) = app.create_api_key(&ctx.admin, &ctx.unique("key"), &["read"]).await;
         template.replace("{id}", &key.to_string())
+    } else if template.starts_with("/api/v1/jobs/{id}") || template.starts_with("/ping/") {
+        let job = app
+            .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
+            .await;
+        let job_id = job["id"].as_i64().expect("id");
+        let copy = app.add_copy(&ctx.admin, job_id, json!({"copy_type": "primary", "media_type": "disk"})).await;
+        template
+            .replace("{id}", &job_id.to_string())
+            .replace("{copy_id}", &copy.to_string())
+            .replace("{token}", job["ping_token"].as_str().expect("token"))
+            .replace("{signal}", "start")
+    } else if template == "/api/v1/executions/{id}" {
+        let job = app
+            .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
+            .await;
+        let reply =
+            app.post("/api/v1/executions", Some(&ctx.admin), &json!({"job_id": job["id"], "result": "success"})).await;
+        template.replace("{id}", &reply.body["id"].to_string())
+    } else if template == "/api/v1/jobs/schedule-preview" {
+        format!("{template}?cron_expression=0%202%20*%20*%20*")
     } else {
         template.to_owned()
     };
@@ -99,7 +147,21 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
             let name = ctx.unique("new");
             Some(json!({"username": name, "email": format!("{name}@example.com"), "role": "viewer"}))
         }
-        ("PATCH", _) => Some(json!({"department": "Matrix"})),
+        ("PATCH", "/api/v1/users/{id}") => Some(json!({"department": "Matrix"})),
+        ("PATCH", "/api/v1/jobs/{id}") => Some(json!({"owner": "Matrix"})),
+        ("PATCH", _) => Some(json!({"location": "Matrix"})),
+        ("POST", "/api/v1/jobs") => {
+            Some(json!({"name": ctx.unique("created"), "job_type": "vm", "backup_tool": "veeam"}))
+        }
+        ("POST", "/api/v1/jobs/{id}/copies") => Some(json!({"copy_type": "offsite", "media_type": "cloud"})),
+        ("POST", "/api/v1/executions" | "/api/v1/executions/batch") => {
+            let job = app
+                .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
+                .await;
+            let item = json!({"job_id": job["id"], "result": "success"});
+            Some(if template.ends_with("batch") { json!({"items": [item]}) } else { item })
+        }
+        ("POST", template) if template.starts_with("/ping/") => None,
         ("POST", "/api/v1/api-keys") => Some(json!({"name": ctx.unique("made"), "scopes": ["read"]})),
         ("POST", _) => Some(json!({})),
         _ => None,
