@@ -11,7 +11,7 @@ use crate::auth::extract::{AnyApiKey, Authorized, Operators, Principal};
 use crate::db::run_db;
 use crate::db::schema::api_keys as keys_table;
 use crate::error::{ApiError, violation};
-use crate::http::extract::{PathId, ValidJson, ValidQuery};
+use crate::http::extract::{NoParams, PathId, ValidJson, ValidQuery};
 use crate::http::{AppState, PageWindow};
 
 /// The user id whose keys an operator may see; `None` for admins (all keys).
@@ -123,6 +123,7 @@ pub async fn create_api_key(
 )]
 #[get("/api-keys/current")]
 pub async fn current_api_key(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     auth: Authorized<AnyApiKey>,
 ) -> Result<web::Json<ApiKeyDto>, ApiError> {
@@ -150,6 +151,7 @@ pub async fn current_api_key(
 )]
 #[get("/api-keys/{id}")]
 pub async fn get_api_key(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     auth: Authorized<Operators>,
     PathId(id): PathId,

@@ -10,7 +10,7 @@ use crate::auth::extract::{AuditReaders, Authorized};
 use crate::db::run_db;
 use crate::db::schema::audit_log;
 use crate::error::ApiError;
-use crate::http::extract::ValidQuery;
+use crate::http::extract::{NoParams, ValidQuery};
 use crate::http::{AppState, PageWindow};
 
 /// List audit entries, newest first.
@@ -90,6 +90,7 @@ pub async fn list_audit_log(
 )]
 #[get("/audit-log/verify")]
 pub async fn verify_audit_log(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<AuditReaders>,
 ) -> Result<web::Json<AuditVerifyResponse>, ApiError> {

@@ -11,7 +11,7 @@ use crate::auth::sessions::{self, SessionContext};
 use crate::db::run_db;
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::{ClientIp, ValidJson};
+use crate::http::extract::{ClientIp, NoParams, ValidJson, ValidQuery};
 use crate::users::User;
 
 fn user_agent(req: &HttpRequest) -> Option<String> {
@@ -124,7 +124,11 @@ pub async fn logout(state: web::Data<AppState>, current: CurrentUser) -> Result<
     security(("bearer" = []))
 )]
 #[get("/auth/me")]
-pub async fn me(state: web::Data<AppState>, current: CurrentUser) -> Result<web::Json<UserDto>, ApiError> {
+pub async fn me(
+    _: ValidQuery<NoParams>,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<web::Json<UserDto>, ApiError> {
     let now = state.clock.now();
     let id = current.user.id;
     let user = run_db(&state.pool, move |conn| User::find(conn, id)?.to_dto(now)).await?;

@@ -19,7 +19,7 @@ use crate::db::run_db;
 use crate::db::schema::{compliance_daily, execution_daily_counts, executions, job_status, jobs};
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::ValidQuery;
+use crate::http::extract::{NoParams, ValidQuery};
 
 fn counts_between(conn: &mut SqliteConnection, from_day: &str, to_day: &str) -> QueryResult<ResultCounts> {
     // At most (days × 3) small rows: summing here is cheaper than a SQL aggregate's
@@ -46,6 +46,7 @@ use diesel::sqlite::SqliteConnection;
 )]
 #[get("/dashboard/summary")]
 pub async fn summary(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
 ) -> Result<web::Json<DashboardSummary>, ApiError> {

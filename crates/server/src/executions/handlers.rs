@@ -17,7 +17,7 @@ use crate::db::schema::{executions, jobs};
 use crate::error::{ApiError, violation};
 use crate::executions::Execution;
 use crate::executions::writer::{NewExecution, WriteOp};
-use crate::http::extract::{PathId, ValidJson, ValidQuery};
+use crate::http::extract::{NoParams, PathId, ValidJson, ValidQuery};
 use crate::http::{AppState, PageWindow};
 use crate::jobs::model::{Copy, primary_copy_id};
 
@@ -114,10 +114,10 @@ fn resolve_items(
         {
             return Err(ApiError::forbidden(format!("This API key may not report results for job {job_id}.")));
         }
-        if !copies.contains_key(&job_id) {
-            copies.insert(job_id, Copy::of_job(conn, job_id)?);
-        }
-        let job_copies = copies.get(&job_id).map(Vec::as_slice).unwrap_or_default();
+        let job_copies = match copies.entry(job_id) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(Copy::of_job(conn, job_id)?),
+        };
         let copy_id = match item.copy_id {
             Some(copy_id) if job_copies.iter().any(|copy| copy.id == copy_id) => Some(copy_id),
             Some(_) => {
@@ -292,6 +292,7 @@ pub async fn list(state: &web::Data<AppState>, query: ListExecutionsQuery) -> Re
 )]
 #[get("/executions/{id}")]
 pub async fn get_execution(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,

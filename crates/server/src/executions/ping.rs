@@ -108,7 +108,7 @@ async fn record_ping(
     };
     let op = match signal {
         Signal::Start | Signal::Log => WriteOp::Insert(vec![row]),
-        _ => WriteOp::FinishRun(row),
+        _ => WriteOp::FinishRun(Box::new(row)),
     };
     state.writer.submit(op).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK"))

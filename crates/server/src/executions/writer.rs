@@ -53,7 +53,7 @@ pub enum WriteOp {
     Insert(Vec<NewExecution>),
     /// Close the matching open run (by `run_id`, else the job's latest open run) with the
     /// given result, or store it as a new finished run when there is none.
-    FinishRun(NewExecution),
+    FinishRun(Box<NewExecution>),
 }
 
 /// A stored row and whether this request created it.

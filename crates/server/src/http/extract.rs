@@ -97,6 +97,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// For endpoints that take no query parameters: any parameter is an unknown field, as
+/// in request bodies (typos such as `?per_page` on a single resource are reported).
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// A query string parsed into `T` (whose unknown parameters are rejected by the DTO).
 #[derive(Debug)]
 pub struct ValidQuery<T>(pub T);

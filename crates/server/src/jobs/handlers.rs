@@ -15,7 +15,7 @@ use crate::auth::extract::{AdminOnly, Authorized, Operators, Readers};
 use crate::db::run_db;
 use crate::db::schema::{job_state_flips, job_status, job_tags, jobs};
 use crate::error::{ApiError, violation};
-use crate::http::extract::{CopyPath, PathId, ValidJson, ValidQuery};
+use crate::http::extract::{CopyPath, NoParams, PathId, ValidJson, ValidQuery};
 use crate::http::{AppState, PageWindow};
 use crate::jobs::model::{self, Copy, CopyFields, Job, JobFields, tags_of, validate_job};
 use crate::jobs::schedule::CronSchedule;
@@ -183,6 +183,7 @@ pub async fn create_job(
 )]
 #[get("/jobs/{id}")]
 pub async fn get_job(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,
@@ -291,6 +292,7 @@ fn copy_dtos(
 )]
 #[get("/jobs/{id}/copies")]
 pub async fn list_copies(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,
@@ -418,6 +420,7 @@ pub async fn delete_copy(
 )]
 #[get("/jobs/{id}/compliance")]
 pub async fn job_compliance(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,
@@ -496,6 +499,7 @@ pub async fn job_executions(
 )]
 #[get("/jobs/{id}/state-changes")]
 pub async fn job_state_changes(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,

@@ -14,7 +14,7 @@ use crate::auth::password;
 use crate::db::run_db;
 use crate::db::schema::users;
 use crate::error::ApiError;
-use crate::http::extract::{PathId, ValidJson, ValidQuery};
+use crate::http::extract::{NoParams, PathId, ValidJson, ValidQuery};
 use crate::http::{AppState, PageWindow};
 use crate::users::{self as accounts, NewAccount, User, validate_profile};
 
@@ -136,6 +136,7 @@ pub async fn create_user(
 )]
 #[get("/users/{id}")]
 pub async fn get_user(
+    _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
     _auth: Authorized<AdminOnly>,
     PathId(id): PathId,

@@ -259,9 +259,13 @@ async fn bad_inputs_are_rejected_with_the_field_and_rule() {
         ),
         case(Method::GET, &format!("/api/v1/api-keys/{key}x"), None, 400, v, Some(("id", "positive_integer"))),
     ];
+    assert_cases(&app, &admin, &cases).await;
+}
+
+async fn assert_cases(app: &crate::helpers::TestApp, token: &str, cases: &[Case]) {
     let mut failures = Vec::new();
-    for case in &cases {
-        let reply = app.request(case.method.clone(), &case.path, Some(&admin), case.body.as_ref()).await;
+    for case in cases {
+        let reply = app.request(case.method.clone(), &case.path, Some(token), case.body.as_ref()).await;
         assert!(!reply.status.is_server_error(), "{} {} gave {}", case.method, case.path, reply.status);
         let got_violation = reply.violation();
         let expected_violation = case.field_rule.map(|(f, r)| (f.to_owned(), r.to_owned()));
@@ -277,4 +281,276 @@ async fn bad_inputs_are_rejected_with_the_field_and_rule() {
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     assert_eq!(StatusCode::OK, app.get("/ready", None).await.status);
+}
+
+#[tokio::test]
+async fn bad_tracking_inputs_are_rejected_with_the_field_and_rule() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let job = app.create_job(&admin, json!({"name": "target", "job_type": "file", "backup_tool": "restic"})).await;
+    let id = job["id"].as_i64().expect("id");
+    let copy = app.add_copy(&admin, id, json!({"copy_type": "primary", "media_type": "disk"})).await;
+    let other = app.create_job(&admin, json!({"name": "other", "job_type": "file", "backup_tool": "restic"})).await;
+    let other_copy = app
+        .add_copy(&admin, other["id"].as_i64().expect("id"), json!({"copy_type": "primary", "media_type": "nas"}))
+        .await;
+    let v = "validation_failed";
+    let jobs = "/api/v1/jobs";
+    let job_path = format!("/api/v1/jobs/{id}");
+    let copies = format!("/api/v1/jobs/{id}/copies");
+    let copy_path = format!("/api/v1/jobs/{id}/copies/{copy}");
+    let base = |extra: Value| {
+        let mut body = json!({"name": "n", "job_type": "file", "backup_tool": "borg"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        Some(body)
+    };
+    let e = "/api/v1/executions";
+    let cases = vec![
+        case(Method::POST, jobs, base(json!({"name": " "})), 400, v, Some(("name", "required"))),
+        case(Method::POST, jobs, base(json!({"job_type": "tape"})), 400, v, Some(("job_type", "invalid_value"))),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"backup_tool": "bacula"})),
+            400,
+            v,
+            Some(("backup_tool", "invalid_value")),
+        ),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"cron_expression": "every night"})),
+            400,
+            v,
+            Some(("cron_expression", "cron")),
+        ),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"cron_expression": "0 2 * * * *"})),
+            400,
+            v,
+            Some(("cron_expression", "cron")),
+        ),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"cron_expression": "0 2 31 2 *"})),
+            400,
+            v,
+            Some(("cron_expression", "cron")),
+        ),
+        case(Method::POST, jobs, base(json!({"timezone": "Tokyo"})), 400, v, Some(("timezone", "iana_timezone"))),
+        case(Method::POST, jobs, base(json!({"grace_minutes": -1})), 400, v, Some(("grace_minutes", "range"))),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"max_duration_minutes": 0})),
+            400,
+            v,
+            Some(("max_duration_minutes", "range")),
+        ),
+        case(Method::POST, jobs, base(json!({"retention_days": 0})), 400, v, Some(("retention_days", "range"))),
+        case(Method::POST, jobs, base(json!({"tags": ["a,b"]})), 400, v, Some(("tags", "tag_format"))),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"compliance_overrides": {"min_copies": 0}})),
+            400,
+            v,
+            Some(("compliance_overrides.min_copies", "range")),
+        ),
+        case(
+            Method::POST,
+            jobs,
+            base(json!({"compliance_overrides": {"min_copy": 2}})),
+            400,
+            v,
+            Some(("compliance_overrides.min_copy", "unknown_field")),
+        ),
+        case(Method::POST, jobs, base(json!({"schedule": "daily"})), 400, v, Some(("schedule", "unknown_field"))),
+        case(Method::POST, jobs, base(json!({"name": "TARGET"})), 409, "conflict", None),
+        case(Method::PATCH, &job_path, Some(json!({"grace_minutes": 99999})), 400, v, Some(("grace_minutes", "range"))),
+        case(
+            Method::PATCH,
+            &job_path,
+            Some(json!({"ping_token": "mine"})),
+            400,
+            v,
+            Some(("ping_token", "unknown_field")),
+        ),
+        case(Method::PATCH, "/api/v1/jobs/987654", Some(json!({})), 404, "not_found", None),
+        case(Method::GET, "/api/v1/jobs?sort=size", None, 400, v, Some(("sort", "sort_key"))),
+        case(Method::GET, "/api/v1/jobs?state=sleepy", None, 400, v, Some(("state", "invalid_value"))),
+        case(
+            Method::GET,
+            "/api/v1/jobs?compliance_status=ok",
+            None,
+            400,
+            v,
+            Some(("compliance_status", "invalid_value")),
+        ),
+        case(Method::GET, "/api/v1/jobs/schedule-preview", None, 400, v, Some(("cron_expression", "required"))),
+        case(
+            Method::GET,
+            "/api/v1/jobs/schedule-preview?cron_expression=0%202%20*%20*%20*&timezone=Nowhere",
+            None,
+            400,
+            v,
+            Some(("timezone", "iana_timezone")),
+        ),
+        case(
+            Method::POST,
+            &copies,
+            Some(json!({"copy_type": "primary", "media_type": "floppy"})),
+            400,
+            v,
+            Some(("media_type", "invalid_value")),
+        ),
+        case(
+            Method::POST,
+            &copies,
+            Some(json!({"copy_type": "tertiary", "media_type": "disk"})),
+            400,
+            v,
+            Some(("copy_type", "invalid_value")),
+        ),
+        case(
+            Method::POST,
+            &copies,
+            Some(json!({"copy_type": "primary", "media_type": "disk", "freshness_hours": 0})),
+            400,
+            v,
+            Some(("freshness_hours", "range")),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/jobs/987654/copies",
+            Some(json!({"copy_type": "primary", "media_type": "disk"})),
+            404,
+            "not_found",
+            None,
+        ),
+        case(Method::PATCH, &copy_path, Some(json!({"offsite": "yes"})), 400, v, Some(("offsite", "invalid_type"))),
+        case(Method::PATCH, &format!("/api/v1/jobs/{id}/copies/{other_copy}"), Some(json!({})), 404, "not_found", None),
+        case(
+            Method::PATCH,
+            &format!("/api/v1/jobs/{id}/copies/x"),
+            Some(json!({})),
+            400,
+            v,
+            Some(("copy_id", "positive_integer")),
+        ),
+        case(Method::POST, e, Some(json!({"result": "success"})), 400, v, Some(("job_id", "one_job_identifier"))),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "job_name": "target", "result": "success"})),
+            400,
+            v,
+            Some(("job_id", "one_job_identifier")),
+        ),
+        case(Method::POST, e, Some(json!({"job_id": id})), 400, v, Some(("result", "required"))),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "running"})),
+            400,
+            v,
+            Some(("result", "finished_result")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "success", "source": "ping"})),
+            400,
+            v,
+            Some(("source", "not_ping")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(
+                json!({"job_id": id, "result": "success", "started_at": "2026-11-30T08:00:00Z", "finished_at": "2026-11-30T07:00:00Z"}),
+            ),
+            400,
+            v,
+            Some(("started_at", "before_finished_at")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "success", "finished_at": "2027-01-01T00:00:00Z"})),
+            400,
+            v,
+            Some(("finished_at", "not_future")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "success", "file_count": -1})),
+            400,
+            v,
+            Some(("file_count", "min")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "success", "external_id": "  "})),
+            400,
+            v,
+            Some(("external_id", "not_blank")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "success", "error_message": "x".repeat(10_001)})),
+            400,
+            v,
+            Some(("error_message", "max_length")),
+        ),
+        case(Method::POST, e, Some(json!({"job_id": 987654, "result": "success"})), 400, v, Some(("job_id", "exists"))),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_external_ref": "nope", "result": "success"})),
+            400,
+            v,
+            Some(("job_external_ref", "exists")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "copy_id": other_copy, "result": "success"})),
+            400,
+            v,
+            Some(("copy_id", "belongs_to_job")),
+        ),
+        case(
+            Method::POST,
+            e,
+            Some(json!({"job_id": id, "result": "success", "size_bytes": 1.5})),
+            400,
+            v,
+            Some(("size_bytes", "invalid_type")),
+        ),
+        case(Method::POST, "/api/v1/executions/batch", Some(json!({"items": []})), 400, v, Some(("items", "size"))),
+        case(
+            Method::POST,
+            "/api/v1/executions/batch",
+            Some(json!({"item": []})),
+            400,
+            v,
+            Some(("item", "unknown_field")),
+        ),
+        case(Method::GET, "/api/v1/executions?result=great", None, 400, v, Some(("result", "invalid_value"))),
+        case(Method::GET, "/api/v1/executions?job_id=abc", None, 400, v, Some(("job_id", "invalid_format"))),
+        case(Method::GET, "/api/v1/executions/0", None, 400, v, Some(("id", "positive_integer"))),
+        case(Method::GET, "/api/v1/executions/987654", None, 404, "not_found", None),
+        case(Method::GET, "/api/v1/dashboard/series?days=1", None, 400, v, Some(("days", "one_of"))),
+        case(Method::GET, "/api/v1/dashboard/summary?days=7", None, 400, v, Some(("days", "unknown_field"))),
+    ];
+    assert_cases(&app, &admin, &cases).await;
 }

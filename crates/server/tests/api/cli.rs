@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn bms(dir: &std::path::Path) -> Command {
+pub fn bms(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bms"));
     command.current_dir(dir).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
     command
@@ -62,10 +62,13 @@ fn migrate_applies_and_reverts() {
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    assert!(run(&["migrate"]).contains("applied 20261130000001"));
+    let first = run(&["migrate"]);
+    assert!(first.contains("applied 20261130000001") && first.contains("applied 20261130000002"), "{first}");
     assert!(run(&["migrate"]).contains("nothing applied"));
-    assert!(run(&["migrate", "--revert", "1"]).contains("reverted 20261130000001"));
-    assert!(run(&["migrate"]).contains("applied 20261130000001"));
+    let reverted = run(&["migrate", "--revert", "2"]);
+    assert!(reverted.contains("reverted 20261130000002") && reverted.contains("reverted 20261130000001"), "{reverted}");
+    let again = run(&["migrate"]);
+    assert!(again.contains("applied 20261130000001") && again.contains("applied 20261130000002"), "{again}");
 }
 
 #[test]
@@ -93,7 +96,8 @@ fn create_admin_reads_the_password_from_stdin_and_enforces_the_policy() {
 }
 
 /// Starts `bms serve`, waits for the "listening" line, returns (child, port, log lines).
-fn start_server(dir: &std::path::Path) -> (std::process::Child, u16, Vec<String>) {
+/// The rest of the log is drained in the background so the server never blocks on it.
+pub fn start_server(dir: &std::path::Path) -> (std::process::Child, u16, Vec<String>) {
     let mut child = bms(dir).env("PORT", "0").stderr(Stdio::piped()).spawn().expect("spawn serve");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = Vec::new();
@@ -113,6 +117,12 @@ fn start_server(dir: &std::path::Path) -> (std::process::Child, u16, Vec<String>
         lines.push(line);
     }
     assert_ne!(port, 0, "server did not start: {lines:?}");
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
     (child, port, lines)
 }
 

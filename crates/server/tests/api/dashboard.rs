@@ -26,14 +26,14 @@ async fn summary_and_series_match_hand_computed_figures() {
     let mut push = |job: i64, result: &str, hours_ago: i64| {
         items.push(json!({"job_id": job, "result": result, "finished_at": at(hours_ago)}))
     };
-    for n in 0..3 {
-        push(ids[n], "success", 1);
+    for job in &ids[..3] {
+        push(*job, "success", 1);
     }
     push(ids[3], "failed", 2);
     push(ids[0], "warning", 72);
     push(ids[1], "failed", 72);
-    for n in 0..4 {
-        push(ids[n], "success", 480);
+    for job in &ids {
+        push(*job, "success", 480);
     }
     for n in 0..5 {
         push(ids[n % 4], "failed", 960);

@@ -7,6 +7,7 @@ mod auth;
 mod bad_inputs;
 mod cli;
 mod dashboard;
+mod durability;
 mod helpers;
 mod http_core;
 mod ingest;
