@@ -23,6 +23,13 @@ CREATE TABLE jobs (
     min_offsite           INTEGER,
     min_offline           INTEGER,
     ping_token            TEXT    NOT NULL UNIQUE,
+    -- Facts about the latest runs, maintained by the ingest writer in the same
+    -- transaction as the execution rows, so evaluating a job never scans its history.
+    last_run_id           INTEGER,
+    last_run_result       TEXT,
+    last_run_started_at   TEXT,
+    last_run_at           TEXT,
+    last_success_at       TEXT,
     created_at            TEXT    NOT NULL,
     updated_at            TEXT    NOT NULL
 );
@@ -48,6 +55,12 @@ CREATE TABLE job_copies (
     is_immutable     BOOLEAN NOT NULL DEFAULT 0,
     is_encrypted     BOOLEAN NOT NULL DEFAULT 0,
     freshness_hours  INTEGER,              -- NULL: derived from the job schedule
+    -- Latest runs written to this copy (maintained by the ingest writer).
+    last_success_id  INTEGER,
+    last_success_at  TEXT,
+    last_run_id      INTEGER,
+    last_run_at      TEXT,
+    last_run_failed  BOOLEAN,
     created_at       TEXT    NOT NULL,
     updated_at       TEXT    NOT NULL
 );
@@ -76,9 +89,8 @@ CREATE TABLE executions (
 );
 CREATE UNIQUE INDEX executions_external_id ON executions (job_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX executions_job ON executions (job_id);
-CREATE INDEX executions_job_finished ON executions (job_id, finished_at);
-CREATE INDEX executions_job_copy_finished ON executions (job_id, copy_id, finished_at);
-CREATE INDEX executions_finished ON executions (finished_at);
+-- Covers the last-24-hours count by result without touching the table.
+CREATE INDEX executions_finished ON executions (finished_at, result);
 CREATE INDEX executions_open_runs ON executions (job_id, run_id) WHERE result = 'running';
 
 -- The latest derived state and compliance verdict per job.

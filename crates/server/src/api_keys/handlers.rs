@@ -189,6 +189,7 @@ pub async fn revoke_api_key(
         api_keys::revoke_key(conn, now, &actor, id)
     })
     .await?;
+    state.api_key_cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

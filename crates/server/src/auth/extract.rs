@@ -294,6 +294,10 @@ async fn authenticate(state: &web::Data<AppState>, credential: Credential) -> Re
         }
         Credential::ApiKey(secret) => {
             let key_hash = hash_token(&secret);
+            if let Some(principal) = state.api_key_cache.get(&key_hash, now) {
+                return Ok(Principal::ApiKey(principal));
+            }
+            let cache = state.api_key_cache.clone();
             run_db(&state.pool, move |conn| {
                 let invalid = || ApiError::new(ErrorCode::TokenInvalid, "The API key is not valid.");
                 let key: ApiKey = api_keys::table
@@ -316,10 +320,53 @@ async fn authenticate(state: &web::Data<AppState>, credential: Credential) -> Re
                     .filter(api_key_jobs::api_key_id.eq(key.id))
                     .select(api_key_jobs::job_id)
                     .load(conn)?;
-                Ok(Principal::ApiKey(AuthenticatedKey { id: key.id, scopes: key.scopes(), name: key.name, job_ids }))
+                let principal = AuthenticatedKey { id: key.id, scopes: key.scopes(), name: key.name, job_ids };
+                cache.put(key_hash, principal.clone(), key.expires_at, now);
+                Ok(Principal::ApiKey(principal))
             })
             .await
         }
+    }
+}
+
+/// Recently verified API keys, so a script posting results does not cost a database
+/// round trip per request. Entries live `API_KEY_CACHE_SECONDS` at most (the
+/// `last_used_at` refresh interval), and revoking any key clears the cache at once, so a
+/// revoked key stops working immediately.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeyCache {
+    entries: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, CachedKey>>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedKey {
+    principal: AuthenticatedKey,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    verified_at: chrono::DateTime<chrono::Utc>,
+}
+
+const API_KEY_CACHE_SECONDS: i64 = TOUCH_INTERVAL_SECONDS;
+
+impl ApiKeyCache {
+    fn get(&self, key_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Option<AuthenticatedKey> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = entries.get(key_hash)?;
+        let fresh = now - entry.verified_at < Duration::seconds(API_KEY_CACHE_SECONDS) && now >= entry.verified_at;
+        let unexpired = entry.expires_at.is_none_or(|expiry| expiry > now);
+        (fresh && unexpired).then(|| entry.principal.clone())
+    }
+
+    fn put(&self, key_hash: String, principal: AuthenticatedKey, expires_at: Option<chrono::DateTime<chrono::Utc>>, now: chrono::DateTime<chrono::Utc>) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(key_hash, CachedKey { principal, expires_at, verified_at: now });
+    }
+
+    /// Forgets every cached key (after a revocation).
+    pub fn invalidate(&self) {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 }
 

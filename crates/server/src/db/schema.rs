@@ -105,6 +105,11 @@ diesel::table! {
         min_offsite -> Nullable<Integer>,
         min_offline -> Nullable<Integer>,
         ping_token -> Text,
+        last_run_id -> Nullable<BigInt>,
+        last_run_result -> Nullable<Text>,
+        last_run_started_at -> Nullable<TimestamptzSqlite>,
+        last_run_at -> Nullable<TimestamptzSqlite>,
+        last_success_at -> Nullable<TimestamptzSqlite>,
         created_at -> TimestamptzSqlite,
         updated_at -> TimestamptzSqlite,
     }
@@ -130,6 +135,11 @@ diesel::table! {
         is_immutable -> Bool,
         is_encrypted -> Bool,
         freshness_hours -> Nullable<Integer>,
+        last_success_id -> Nullable<BigInt>,
+        last_success_at -> Nullable<TimestamptzSqlite>,
+        last_run_id -> Nullable<BigInt>,
+        last_run_at -> Nullable<TimestamptzSqlite>,
+        last_run_failed -> Nullable<Bool>,
         created_at -> TimestamptzSqlite,
         updated_at -> TimestamptzSqlite,
     }

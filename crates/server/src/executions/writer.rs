@@ -14,10 +14,10 @@ use diesel::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::DbPool;
-use crate::db::schema::executions;
+use crate::db::schema::{executions, job_copies, jobs};
 use crate::error::ApiError;
 use crate::executions::Execution;
-use crate::jobs::status::{EvaluationSettings, Evaluator, FINISHED_RESULTS};
+use crate::jobs::status::{EvaluationSettings, Evaluator, FINISHED_RESULTS, SUCCESSFUL_RESULTS, StatusUpdate, apply_update};
 
 /// Requests taken into one commit at most.
 const MAX_GROUP: usize = 256;
@@ -54,6 +54,8 @@ pub enum WriteOp {
     /// Close the matching open run (by `run_id`, else the job's latest open run) with the
     /// given result, or store it as a new finished run when there is none.
     FinishRun(Box<NewExecution>),
+    /// Store job evaluations (from the evaluator, which computes them without the lock).
+    Status(Vec<StatusUpdate>),
 }
 
 /// A stored row and whether this request created it.
@@ -87,6 +89,17 @@ impl IngestWriter {
             log::error!("could not start the ingest writer: {error}");
         }
         Self { sender }
+    }
+
+    /// Like `submit`, for plain threads (the evaluator).
+    pub fn submit_blocking(&self, op: WriteOp) -> Result<Vec<Written>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .blocking_send(Request { op, reply })
+            .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer is not running."))?;
+        answer
+            .blocking_recv()
+            .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer stopped."))?
     }
 
     /// Queues a write and waits until it is committed (or failed).
@@ -181,6 +194,12 @@ fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiE
     match op {
         WriteOp::Insert(items) => items.iter().map(|item| insert_once(conn, item)).collect(),
         WriteOp::FinishRun(item) => Ok(vec![finish_run(conn, item)?]),
+        WriteOp::Status(updates) => {
+            for update in updates {
+                apply_update(conn, update)?;
+            }
+            Ok(Vec::new())
+        }
     }
 }
 
@@ -200,7 +219,7 @@ fn insert_once(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Writt
 }
 
 fn insert(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Execution> {
-    diesel::insert_into(executions::table)
+    let row = diesel::insert_into(executions::table)
         .values((
             executions::job_id.eq(item.job_id),
             executions::copy_id.eq(item.copy_id),
@@ -220,7 +239,59 @@ fn insert(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Execu
             executions::received_at.eq(item.received_at),
         ))
         .returning(Execution::as_returning())
-        .get_result(conn)
+        .get_result(conn)?;
+    record_latest(conn, &row)?;
+    Ok(row)
+}
+
+/// Keeps the latest-run facts on the job and its copy current (only moving forward in
+/// time, so results reported late do not hide newer ones).
+fn record_latest(conn: &mut SqliteConnection, row: &Execution) -> QueryResult<()> {
+    let Some(finished) = row.finished_at else {
+        return Ok(());
+    };
+    if !FINISHED_RESULTS.contains(&row.result.as_str()) {
+        return Ok(());
+    }
+    let successful = SUCCESSFUL_RESULTS.contains(&row.result.as_str());
+    diesel::update(jobs::table.find(row.job_id).filter(jobs::last_run_at.is_null().or(jobs::last_run_at.le(finished))))
+        .set((
+            jobs::last_run_id.eq(row.id),
+            jobs::last_run_result.eq(&row.result),
+            jobs::last_run_started_at.eq(row.started_at),
+            jobs::last_run_at.eq(finished),
+        ))
+        .execute(conn)?;
+    if successful {
+        diesel::update(
+            jobs::table.find(row.job_id).filter(jobs::last_success_at.is_null().or(jobs::last_success_at.le(finished))),
+        )
+        .set(jobs::last_success_at.eq(finished))
+        .execute(conn)?;
+    }
+    if let Some(copy_id) = row.copy_id {
+        diesel::update(
+            job_copies::table
+                .find(copy_id)
+                .filter(job_copies::last_run_at.is_null().or(job_copies::last_run_at.le(finished))),
+        )
+        .set((
+            job_copies::last_run_id.eq(row.id),
+            job_copies::last_run_at.eq(finished),
+            job_copies::last_run_failed.eq(!successful),
+        ))
+        .execute(conn)?;
+        if successful {
+            diesel::update(
+                job_copies::table
+                    .find(copy_id)
+                    .filter(job_copies::last_success_at.is_null().or(job_copies::last_success_at.le(finished))),
+            )
+            .set((job_copies::last_success_id.eq(row.id), job_copies::last_success_at.eq(finished)))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 fn finish_run(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Written, ApiError> {
@@ -250,5 +321,6 @@ fn finish_run(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Writte
         ))
         .returning(Execution::as_returning())
         .get_result(conn)?;
+    record_latest(conn, &updated)?;
     Ok((updated, true))
 }

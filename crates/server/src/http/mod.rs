@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::extract::ApiKeyCache;
 use crate::auth::tokens::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub evaluator: Evaluator,
     /// Thresholds and calendar for evaluation.
     pub evaluation: EvaluationSettings,
+    /// Recently verified API keys.
+    pub api_key_cache: ApiKeyCache,
 }
 
 /// Validated pagination parameters.
@@ -159,8 +162,9 @@ impl Application {
             std::io::Error::other("no secret key: call config::ensure_secret_key before building the application")
         })?;
         let evaluation = EvaluationSettings { tracking: config.tracking.clone(), timezone: config.default_timezone };
-        let evaluator = Evaluator::spawn(pool.clone(), Arc::clone(&clock), evaluation.clone());
+        let (evaluator, inbox) = Evaluator::channel();
         let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator.clone());
+        inbox.start(pool.clone(), Arc::clone(&clock), evaluation.clone(), writer.clone());
         let state = web::Data::new(AppState {
             pool,
             config: Arc::clone(&config),
@@ -169,6 +173,7 @@ impl Application {
             writer,
             evaluator,
             evaluation,
+            api_key_cache: ApiKeyCache::default(),
         });
         let document = openapi_document();
         let known_routes = web::Data::new(middleware::KnownRoutes::from_document(&document));

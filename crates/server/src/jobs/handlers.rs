@@ -19,7 +19,7 @@ use crate::http::extract::{CopyPath, NoParams, PathId, ValidJson, ValidQuery};
 use crate::http::{AppState, PageWindow};
 use crate::jobs::model::{self, Copy, CopyFields, Job, JobFields, tags_of, validate_job};
 use crate::jobs::schedule::CronSchedule;
-use crate::jobs::status::{EvaluationSettings, StatusRow, evaluate, load_facts, refresh_job, verdict_dto};
+use crate::jobs::status::{EvaluationSettings, copy_freshness, StatusRow, evaluate, load_facts, refresh_job, verdict_dto};
 
 /// Loads jobs with their tags and stored status.
 fn job_dtos(conn: &mut SqliteConnection, rows: Vec<Job>) -> Result<Vec<JobDto>, ApiError> {
@@ -271,12 +271,11 @@ fn copy_dtos(
 ) -> Result<Vec<CopyDto>, ApiError> {
     let job = Job::find(conn, job_id)?;
     let facts = load_facts(conn, job)?;
+    let job_default = state.default_freshness(&facts.job, facts.job.schedule().as_ref(), now);
     facts
         .copies
         .iter()
-        .map(|(copy, runs)| {
-            copy.to_dto(state.freshness_window(&facts.job, copy, now), runs.last_success.map(|(_, at)| at))
-        })
+        .map(|(copy, runs)| copy.to_dto(copy_freshness(copy, job_default), runs.last_success.map(|(_, at)| at)))
         .collect()
 }
 

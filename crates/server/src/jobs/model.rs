@@ -42,6 +42,11 @@ pub struct Job {
     pub min_offsite: Option<i32>,
     pub min_offline: Option<i32>,
     pub ping_token: String,
+    pub last_run_id: Option<i64>,
+    pub last_run_result: Option<String>,
+    pub last_run_started_at: Option<DateTime<Utc>>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -413,6 +418,11 @@ pub struct Copy {
     pub is_immutable: bool,
     pub is_encrypted: bool,
     pub freshness_hours: Option<i32>,
+    pub last_success_id: Option<i64>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_run_id: Option<i64>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_run_failed: Option<bool>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -23,8 +23,9 @@ use crate::config::TrackingSettings;
 use crate::db::DbPool;
 use crate::db::schema::{compliance_daily, executions, job_state_flips, job_status, jobs};
 use crate::error::ApiError;
+use crate::executions::writer::{IngestWriter, WriteOp};
 use crate::jobs::model::{Copy, Job};
-use crate::jobs::schedule::{FinishedRun, JobState, ScheduleFacts, StateVerdict, derive_state};
+use crate::jobs::schedule::{CronSchedule, FinishedRun, JobState, ScheduleFacts, StateVerdict, derive_state};
 
 /// Results that finish a run.
 pub const FINISHED_RESULTS: [&str; 3] = ["success", "warning", "failed"];
@@ -53,17 +54,24 @@ impl EvaluationSettings {
         }
     }
 
-    /// A copy's freshness window: its own, else the schedule's longest gap plus grace and
-    /// maximum duration, else (manual jobs) the configured default.
-    pub fn freshness_window(&self, job: &Job, copy: &Copy, now: DateTime<Utc>) -> Duration {
-        if let Some(hours) = copy.freshness_hours {
-            return Duration::hours(i64::from(hours));
-        }
-        match job.schedule().and_then(|schedule| schedule.longest_gap(now, 14)) {
+    /// The freshness window of the job's copies that set none: the schedule's longest gap
+    /// (over the next week and a bit) plus grace and maximum duration, or for manual jobs
+    /// the configured default. Computed once per job, not per copy: cron searches are the
+    /// most expensive part of an evaluation.
+    pub fn default_freshness(&self, job: &Job, schedule: Option<&CronSchedule>, now: DateTime<Utc>) -> Duration {
+        match schedule.and_then(|schedule| schedule.longest_gap(now, 8)) {
             Some(gap) => gap + job.grace() + job.max_duration().unwrap_or_else(Duration::zero),
             None => Duration::hours(self.tracking.manual_freshness_hours),
         }
     }
+}
+
+/// A copy's freshness window: its own, else the job's default.
+pub fn copy_freshness(copy: &Copy, job_default: Duration) -> Duration {
+    copy.freshness_hours.map_or(job_default, |hours| Duration::hours(i64::from(hours)))
+}
+
+impl EvaluationSettings {
 
     /// The calendar day of an instant in the configured zone.
     pub fn day_of(&self, at: DateTime<Utc>) -> String {
@@ -91,22 +99,10 @@ pub struct JobFacts {
     pub running_since: Option<DateTime<Utc>>,
 }
 
-type RunRow = (i64, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// Reads a job's facts.
+/// Reads a job's facts: the latest-run columns the ingest writer maintains on the job
+/// and its copies, plus the open runs (a small partial index), never the full history.
 pub fn load_facts(conn: &mut SqliteConnection, job: Job) -> QueryResult<JobFacts> {
-    let finished_of_job = || {
-        executions::table
-            .filter(executions::job_id.eq(job.id))
-            .filter(executions::finished_at.is_not_null())
-            .order(executions::finished_at.desc())
-            .select((executions::id, executions::result, executions::started_at, executions::finished_at))
-    };
-    let last_finished: Option<RunRow> =
-        finished_of_job().filter(executions::result.eq_any(FINISHED_RESULTS)).first(conn).optional()?;
-    let last_success: Option<RunRow> =
-        finished_of_job().filter(executions::result.eq_any(SUCCESSFUL_RESULTS)).first(conn).optional()?;
-    let last_finished_start = last_finished.as_ref().and_then(|(_, _, started, finished)| started.or(*finished));
+    let last_finished_start = job.last_run_started_at.or(job.last_run_at);
     let mut open_runs = executions::table
         .filter(executions::job_id.eq(job.id))
         .filter(executions::result.eq("running"))
@@ -118,30 +114,19 @@ pub fn load_facts(conn: &mut SqliteConnection, job: Job) -> QueryResult<JobFacts
         open_runs = open_runs.filter(executions::started_at.gt(since));
     }
     let running_since: Option<Option<DateTime<Utc>>> = open_runs.first(conn).optional()?;
-
-    let mut copies = Vec::new();
-    for copy in Copy::of_job(conn, job.id)? {
-        let of_copy = || {
-            executions::table
-                .filter(executions::job_id.eq(job.id))
-                .filter(executions::copy_id.eq(copy.id))
-                .filter(executions::finished_at.is_not_null())
-                .order(executions::finished_at.desc())
-                .select((executions::id, executions::result, executions::finished_at))
-        };
-        let success: Option<(i64, String, Option<DateTime<Utc>>)> =
-            of_copy().filter(executions::result.eq_any(SUCCESSFUL_RESULTS)).first(conn).optional()?;
-        let latest: Option<(i64, String, Option<DateTime<Utc>>)> =
-            of_copy().filter(executions::result.eq_any(FINISHED_RESULTS)).first(conn).optional()?;
-        let runs = CopyRuns {
-            last_success: success.and_then(|(id, _, at)| at.map(|at| (id, at))),
-            latest: latest.map(|(id, result, _)| (id, result == "failed")),
-        };
-        copies.push((copy, runs));
-    }
+    let copies = Copy::of_job(conn, job.id)?
+        .into_iter()
+        .map(|copy| {
+            let runs = CopyRuns {
+                last_success: copy.last_success_id.zip(copy.last_success_at),
+                latest: copy.last_run_id.map(|id| (id, copy.last_run_failed.unwrap_or(false))),
+            };
+            (copy, runs)
+        })
+        .collect();
     Ok(JobFacts {
-        last_finished: last_finished.and_then(|(_, result, started, finished)| finished.map(|f| (result, started, f))),
-        last_success_at: last_success.and_then(|(_, _, _, finished)| finished),
+        last_finished: job.last_run_result.clone().zip(job.last_run_at).map(|(result, at)| (result, job.last_run_started_at, at)),
+        last_success_at: job.last_success_at,
         running_since: running_since.flatten(),
         copies,
         job,
@@ -155,6 +140,7 @@ pub fn evaluate(
     now: DateTime<Utc>,
 ) -> (StateVerdict, ComplianceVerdict) {
     let schedule = facts.job.schedule();
+    let default_freshness = settings.default_freshness(&facts.job, schedule.as_ref(), now);
     let state = derive_state(
         &ScheduleFacts {
             active: facts.job.is_active,
@@ -180,7 +166,7 @@ pub fn evaluate(
             offsite: copy.is_offsite,
             offline: copy.is_offline,
             immutable: copy.is_immutable,
-            freshness_window: settings.freshness_window(&facts.job, copy, now),
+            freshness_window: copy_freshness(copy, default_freshness),
             last_success: runs.last_success,
             latest_run: runs.latest,
         })
@@ -255,14 +241,32 @@ impl StatusRow {
     }
 }
 
-/// Re-evaluates one job and stores what changed: the status row, a flip when the state
-/// changed, and today's compliance-history row. Returns the new state.
-pub fn refresh_job(
+/// What an evaluation wants stored, computed from a read snapshot so that the slow part
+/// (reading facts, cron searches, building the verdict) never holds the write lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusUpdate {
+    pub job_id: i64,
+    pub state: JobState,
+    pub next_expected_at: Option<DateTime<Utc>>,
+    pub last_result: Option<String>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub compliance_status: ComplianceStatus,
+    /// The verdict JSON; its `evaluated_at` is the time of the last change.
+    pub compliance_json: String,
+    pub evaluated_at: DateTime<Utc>,
+    /// Today's calendar day in the configured zone.
+    pub day: String,
+}
+
+/// Evaluates one job and returns its update, or `None` when nothing changed (or the job
+/// is gone). Reads only.
+pub fn compute_update(
     conn: &mut SqliteConnection,
     job_id: i64,
     now: DateTime<Utc>,
     settings: &EvaluationSettings,
-) -> Result<Option<JobState>, ApiError> {
+) -> Result<Option<StatusUpdate>, ApiError> {
     let Some(job) = jobs::table.find(job_id).select(Job::as_select()).first(conn).optional()? else {
         return Ok(None);
     };
@@ -271,8 +275,8 @@ pub fn refresh_job(
     let mut rules = verdict_dto(&verdict, now);
     let previous: Option<StatusRow> =
         job_status::table.find(job_id).select(StatusRow::as_select()).first(conn).optional()?;
-    // The stored JSON's timestamp is the time of the last change, so unchanged verdicts
-    // compare equal and cause no write.
+    // Keep the stored timestamp for an unchanged verdict, so unchanged verdicts compare
+    // equal and cause no write.
     if let Some(previous) = &previous
         && let Ok(stored) = serde_json::from_str::<ComplianceVerdictDto>(&previous.compliance)
         && stored.status == rules.status
@@ -280,90 +284,138 @@ pub fn refresh_job(
     {
         rules.evaluated_at = stored.evaluated_at;
     }
-    let compliance_json = serde_json::to_string(&rules).map_err(ApiError::internal)?;
-    let state_str = state.state.as_str();
-    let last_result = facts.last_finished.as_ref().map(|(result, _, _)| result.clone());
-    let last_run_at = facts.last_finished.as_ref().map(|(_, _, finished)| *finished);
-    let unchanged = previous.as_ref().is_some_and(|p| {
-        p.state == state_str
-            && p.next_expected_at == state.next_expected_at
-            && p.last_result == last_result
-            && p.last_run_at == last_run_at
-            && p.last_success_at == facts.last_success_at
-            && p.compliance == compliance_json
-    });
-    let status = verdict.status.as_str();
-    if !unchanged {
-        let state_since = match &previous {
-            Some(p) if p.state == state_str => p.state_since,
-            _ => now,
+    let update = StatusUpdate {
+        job_id,
+        state: state.state,
+        next_expected_at: state.next_expected_at,
+        last_result: facts.last_finished.as_ref().map(|(result, _, _)| result.clone()),
+        last_run_at: facts.last_finished.as_ref().map(|(_, _, finished)| *finished),
+        last_success_at: facts.last_success_at,
+        compliance_status: verdict.status,
+        compliance_json: serde_json::to_string(&rules).map_err(ApiError::internal)?,
+        evaluated_at: now,
+        day: settings.day_of(now),
+    };
+    let day_recorded: Option<String> = compliance_daily::table
+        .find((job_id, &update.day))
+        .select(compliance_daily::status)
+        .first(conn)
+        .optional()?;
+    let unchanged = previous.as_ref().is_some_and(|p| same_status(p, &update))
+        && day_recorded.as_deref() == Some(update.compliance_status.as_str());
+    Ok((!unchanged).then_some(update))
+}
+
+fn same_status(stored: &StatusRow, update: &StatusUpdate) -> bool {
+    stored.state == update.state.as_str()
+        && stored.next_expected_at == update.next_expected_at
+        && stored.last_result == update.last_result
+        && stored.last_run_at == update.last_run_at
+        && stored.last_success_at == update.last_success_at
+        && stored.compliance == update.compliance_json
+}
+
+/// Stores an update inside the caller's write transaction: the status row, a flip when
+/// the state changed, and today's compliance-history row. The current row is re-read
+/// here, under the write lock, so flips are exact even if the update was computed from
+/// a slightly older snapshot.
+pub fn apply_update(conn: &mut SqliteConnection, update: &StatusUpdate) -> QueryResult<()> {
+    if jobs::table.find(update.job_id).select(jobs::id).first::<i64>(conn).optional()?.is_none() {
+        return Ok(());
+    }
+    let current: Option<StatusRow> =
+        job_status::table.find(update.job_id).select(StatusRow::as_select()).first(conn).optional()?;
+    let state = update.state.as_str();
+    if !current.as_ref().is_some_and(|row| same_status(row, update)) {
+        let state_since = match &current {
+            Some(row) if row.state == state => row.state_since,
+            _ => update.evaluated_at,
         };
-        let values = (
-            job_status::job_id.eq(job_id),
-            job_status::state.eq(state_str),
-            job_status::state_since.eq(state_since),
-            job_status::next_expected_at.eq(state.next_expected_at),
-            job_status::last_result.eq(&last_result),
-            job_status::last_run_at.eq(last_run_at),
-            job_status::last_success_at.eq(facts.last_success_at),
-            job_status::compliance_status.eq(status),
-            job_status::compliance.eq(&compliance_json),
-            job_status::evaluated_at.eq(now),
-        );
-        diesel::replace_into(job_status::table).values(values).execute(conn)?;
-        if previous.as_ref().is_none_or(|p| p.state != state_str) {
+        diesel::replace_into(job_status::table)
+            .values((
+                job_status::job_id.eq(update.job_id),
+                job_status::state.eq(state),
+                job_status::state_since.eq(state_since),
+                job_status::next_expected_at.eq(update.next_expected_at),
+                job_status::last_result.eq(&update.last_result),
+                job_status::last_run_at.eq(update.last_run_at),
+                job_status::last_success_at.eq(update.last_success_at),
+                job_status::compliance_status.eq(update.compliance_status.as_str()),
+                job_status::compliance.eq(&update.compliance_json),
+                job_status::evaluated_at.eq(update.evaluated_at),
+            ))
+            .execute(conn)?;
+        if current.as_ref().is_none_or(|row| row.state != state) {
             diesel::insert_into(job_state_flips::table)
                 .values((
-                    job_state_flips::job_id.eq(job_id),
-                    job_state_flips::from_state.eq(previous.as_ref().map(|p| p.state.clone())),
-                    job_state_flips::to_state.eq(state_str),
-                    job_state_flips::flipped_at.eq(now),
+                    job_state_flips::job_id.eq(update.job_id),
+                    job_state_flips::from_state.eq(current.as_ref().map(|row| row.state.clone())),
+                    job_state_flips::to_state.eq(state),
+                    job_state_flips::flipped_at.eq(update.evaluated_at),
                 ))
                 .execute(conn)?;
         }
     }
-    let day = settings.day_of(now);
-    let recorded: Option<String> =
-        compliance_daily::table.find((job_id, &day)).select(compliance_daily::status).first(conn).optional()?;
-    if recorded.as_deref() != Some(status) {
-        diesel::replace_into(compliance_daily::table)
-            .values((
-                compliance_daily::job_id.eq(job_id),
-                compliance_daily::day.eq(&day),
-                compliance_daily::status.eq(status),
-            ))
-            .execute(conn)?;
-    }
-    Ok(Some(state.state))
+    diesel::replace_into(compliance_daily::table)
+        .values((
+            compliance_daily::job_id.eq(update.job_id),
+            compliance_daily::day.eq(&update.day),
+            compliance_daily::status.eq(update.compliance_status.as_str()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
-/// Re-evaluates the given jobs, a chunk per transaction so the write lock is held briefly.
-pub fn refresh_jobs(
+/// Evaluates and stores one job in the caller's write transaction (job changes made
+/// through the API, tests). Returns the new state when something was written.
+pub fn refresh_job(
+    conn: &mut SqliteConnection,
+    job_id: i64,
+    now: DateTime<Utc>,
+    settings: &EvaluationSettings,
+) -> Result<Option<JobState>, ApiError> {
+    let update = compute_update(conn, job_id, now, settings)?;
+    if let Some(update) = &update {
+        apply_update(conn, update)?;
+    }
+    Ok(update.map(|update| update.state))
+}
+
+/// Computes the updates of many jobs from one read snapshot per chunk.
+pub fn compute_updates(
     pool: &DbPool,
     job_ids: &[i64],
     now: DateTime<Utc>,
     settings: &EvaluationSettings,
-) -> Result<(), ApiError> {
+) -> Result<Vec<StatusUpdate>, ApiError> {
     let mut conn = pool.get()?;
-    for chunk in job_ids.chunks(200) {
-        conn.immediate_transaction(|conn| {
+    let mut updates = Vec::new();
+    for chunk in job_ids.chunks(500) {
+        conn.transaction(|conn| {
             for job_id in chunk {
-                refresh_job(conn, *job_id, now, settings)?;
+                updates.extend(compute_update(conn, *job_id, now, settings)?);
             }
             Ok::<_, ApiError>(())
         })?;
     }
-    Ok(())
+    Ok(updates)
 }
 
-/// Re-evaluates every job (the periodic sweep that notices late and missed runs).
+/// Re-evaluates every job and stores the changes directly (tests and tools; the running
+/// server routes its writes through the ingest writer instead).
 pub fn refresh_all(pool: &DbPool, now: DateTime<Utc>, settings: &EvaluationSettings) -> Result<usize, ApiError> {
-    let ids: Vec<i64> = {
-        let mut conn = pool.get()?;
-        jobs::table.select(jobs::id).order(jobs::id).load(&mut conn)?
-    };
-    refresh_jobs(pool, &ids, now, settings)?;
+    let ids = all_job_ids(pool)?;
+    let updates = compute_updates(pool, &ids, now, settings)?;
+    let mut conn = pool.get()?;
+    for chunk in updates.chunks(500) {
+        conn.immediate_transaction(|conn| chunk.iter().try_for_each(|update| apply_update(conn, update)))?;
+    }
     Ok(ids.len())
+}
+
+fn all_job_ids(pool: &DbPool) -> Result<Vec<i64>, ApiError> {
+    let mut conn = pool.get()?;
+    Ok(jobs::table.select(jobs::id).order(jobs::id).load(&mut conn)?)
 }
 
 /// Handle to the background evaluator.
@@ -372,34 +424,62 @@ pub struct Evaluator {
     sender: Sender<i64>,
 }
 
+/// The evaluator's side of the channel, until `start` runs it.
+#[derive(Debug)]
+pub struct EvaluatorInbox {
+    receiver: Receiver<i64>,
+}
+
 impl Evaluator {
+    /// Creates the handle and its inbox. The writer gets the handle (to report jobs that
+    /// received results); the inbox is started once the writer exists, because the
+    /// evaluator stores its results through the writer: one writer, no lock waits.
+    pub fn channel() -> (Self, EvaluatorInbox) {
+        let (sender, receiver) = mpsc::channel();
+        (Self { sender }, EvaluatorInbox { receiver })
+    }
+
     /// Asks for a job to be re-evaluated soon (after results or a change).
     pub fn mark_dirty(&self, job_id: i64) {
         // The evaluator only stops with the process; a send error means shutdown.
         let _ = self.sender.send(job_id);
     }
+}
 
+impl EvaluatorInbox {
     /// Starts the evaluator thread: dirty jobs within about a quarter second, every job
     /// every `evaluation_interval_seconds`.
-    pub fn spawn(pool: DbPool, clock: SharedClock, settings: EvaluationSettings) -> Self {
-        let (sender, receiver) = mpsc::channel();
+    pub fn start(self, pool: DbPool, clock: SharedClock, settings: EvaluationSettings, writer: IngestWriter) {
         let spawned = std::thread::Builder::new()
             .name("bms-evaluator".into())
-            .spawn(move || run_evaluator(&pool, &clock, &settings, &receiver));
+            .spawn(move || run_evaluator(&pool, &clock, &settings, &writer, &self.receiver));
         if let Err(error) = spawned {
             log::error!("could not start the job evaluator: {error}");
         }
-        Self { sender }
     }
 }
 
-fn run_evaluator(pool: &DbPool, clock: &SharedClock, settings: &EvaluationSettings, receiver: &Receiver<i64>) {
+fn store(writer: &IngestWriter, updates: Vec<StatusUpdate>) {
+    for chunk in updates.chunks(500) {
+        if let Err(error) = writer.submit_blocking(WriteOp::Status(chunk.to_vec())) {
+            log::error!("storing job evaluations failed: {error}");
+        }
+    }
+}
+
+fn run_evaluator(
+    pool: &DbPool,
+    clock: &SharedClock,
+    settings: &EvaluationSettings,
+    writer: &IngestWriter,
+    receiver: &Receiver<i64>,
+) {
     let sweep_every = StdDuration::from_secs(settings.tracking.evaluation_interval_seconds);
     let mut last_sweep = Instant::now() - sweep_every;
     loop {
         if last_sweep.elapsed() >= sweep_every {
-            match refresh_all(pool, clock.now(), settings) {
-                Ok(count) => log::debug!("re-evaluated {count} jobs"),
+            match all_job_ids(pool).and_then(|ids| compute_updates(pool, &ids, clock.now(), settings)) {
+                Ok(updates) => store(writer, updates),
                 Err(error) => log::error!("periodic job evaluation failed: {error}"),
             }
             last_sweep = Instant::now();
@@ -414,8 +494,9 @@ fn run_evaluator(pool: &DbPool, clock: &SharedClock, settings: &EvaluationSettin
         let mut dirty: HashSet<i64> = HashSet::from([first]);
         dirty.extend(receiver.try_iter());
         let ids: Vec<i64> = dirty.into_iter().collect();
-        if let Err(error) = refresh_jobs(pool, &ids, clock.now(), settings) {
-            log::error!("job evaluation failed: {error}");
+        match compute_updates(pool, &ids, clock.now(), settings) {
+            Ok(updates) => store(writer, updates),
+            Err(error) => log::error!("job evaluation failed: {error}"),
         }
     }
 }
