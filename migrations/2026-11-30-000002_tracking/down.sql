@@ -1,4 +1,5 @@
 DROP TABLE api_key_jobs;
+DROP TABLE execution_hourly_counts;
 DROP TABLE execution_daily_counts;
 DROP TABLE compliance_daily;
 DROP TABLE job_state_flips;

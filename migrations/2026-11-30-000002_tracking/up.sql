@@ -106,7 +106,8 @@ CREATE TABLE job_status (
     compliance         TEXT    NOT NULL,   -- the verdict with evidence, JSON
     evaluated_at       TEXT    NOT NULL
 );
-CREATE INDEX job_status_state ON job_status (state);
+-- Covers the dashboard's counts by state and compliance without reading the rows.
+CREATE INDEX job_status_state_compliance ON job_status (state, compliance_status);
 CREATE INDEX job_status_compliance ON job_status (compliance_status);
 
 -- Every state change ("flip"), for alerting and history.
@@ -135,6 +136,14 @@ CREATE TABLE execution_daily_counts (
     result  TEXT    NOT NULL,
     count   INTEGER NOT NULL,
     PRIMARY KEY (day, result)
+);
+
+-- The same per UTC hour ("YYYY-MM-DD HH"), for the last-24-hours tile.
+CREATE TABLE execution_hourly_counts (
+    hour    TEXT    NOT NULL,
+    result  TEXT    NOT NULL,
+    count   INTEGER NOT NULL,
+    PRIMARY KEY (hour, result)
 );
 
 -- An ingest key restricted to jobs may report only for them (no rows: any job).

@@ -30,7 +30,8 @@ fn options() -> Options {
     let mut options = Options { jobs: 10_000, executions: 1_000_000, clients: 32, seconds: 10 };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
-        let value = pair.get(1).and_then(|v| v.parse::<usize>().ok()).unwrap_or_else(|| panic!("bad value for {}", pair[0]));
+        let value =
+            pair.get(1).and_then(|v| v.parse::<usize>().ok()).unwrap_or_else(|| panic!("bad value for {}", pair[0]));
         match pair[0].as_str() {
             "--jobs" => options.jobs = value,
             "--executions" => options.executions = value,
@@ -159,6 +160,11 @@ fn seed(pool: &db::DbPool, options: &Options) {
              SELECT date(substr(finished_at, 1, 19), '+9 hours'), result, COUNT(*) FROM executions GROUP BY 1, 2",
         )
         .execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO execution_hourly_counts (hour, result, count) \
+             SELECT substr(finished_at, 1, 13), result, COUNT(*) FROM executions GROUP BY 1, 2",
+        )
+        .execute(conn)?;
         println!("seeded {} jobs, {} copies, {inserted} executions in {:.1}s", options.jobs, options.jobs * 3, started.elapsed().as_secs_f64());
         Ok(())
     })
@@ -197,6 +203,14 @@ impl Measurement {
 }
 
 /// Runs `clients` concurrent loops for `seconds`, each calling `request(client, n)`.
+/// Reads the whole answer (so the keep-alive connection is reused) and reports success.
+async fn completed(sent: reqwest::Result<reqwest::Response>, expected: reqwest::StatusCode) -> bool {
+    match sent {
+        Ok(response) => response.status() == expected && response.bytes().await.is_ok(),
+        Err(_) => false,
+    }
+}
+
 async fn load<F, Fut>(clients: usize, seconds: u64, items_per_request: usize, request: F) -> Measurement
 where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
@@ -236,6 +250,11 @@ where
     Measurement { requests: latencies.len(), items: latencies.len() * items_per_request, elapsed, latencies, errors }
 }
 
+/// `BENCH_ONLY=single,list` runs only those scenarios (for profiling one at a time).
+fn wanted(scenario: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == scenario))
+}
+
 fn main() {
     let options = options();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -265,7 +284,8 @@ fn main() {
         // Long enough that the periodic sweep does not run during the measurements.
         ("STATE_EVALUATION_SECONDS", "3600".to_owned()),
     ];
-    let config = Config::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())).expect("config");
+    let config =
+        Config::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())).expect("config");
     let (port_sender, port_receiver) = std::sync::mpsc::channel();
     let server_pool = pool.clone();
     std::thread::spawn(move || {
@@ -323,22 +343,52 @@ fn main() {
         let jobs = options.jobs;
         println!("\n{} concurrent clients, {} s per scenario, server and load generator share the machine\n", options.clients, options.seconds);
 
+        if wanted("summary") {
+        let (c, b, k) = (client.clone(), base.clone(), Arc::clone(&read_key));
+        let summary = load(options.clients, options.seconds, 1, move |_, _| {
+            let (c, b, k) = (c.clone(), b.clone(), Arc::clone(&k));
+            async move {
+                completed(c.get(format!("{b}/api/v1/dashboard/summary")).bearer_auth(k.as_str()).send().await, reqwest::StatusCode::OK).await
+            }
+        })
+        .await;
+        summary.report("dashboard summary");
+        }
+
+        if wanted("list") {
+        let (c, b, k) = (client.clone(), base.clone(), Arc::clone(&read_key));
+        let pages = jobs / 50;
+        let list = load(options.clients, options.seconds, 1, move |worker, n| {
+            let (c, b, k) = (c.clone(), b.clone(), Arc::clone(&k));
+            async move {
+                let page = (worker * 13 + n) % pages.max(1) + 1;
+                let sent = c.get(format!("{b}/api/v1/jobs?per_page=50&page={page}")).bearer_auth(k.as_str()).send().await;
+                completed(sent, reqwest::StatusCode::OK).await
+            }
+        })
+        .await;
+        list.report("job list (50 rows)");
+        }
+        if wanted("single") {
         let (c, b, k) = (client.clone(), base.clone(), Arc::clone(&ingest_key));
         let single = load(options.clients, options.seconds, 1, move |worker, n| {
             let (c, b, k) = (c.clone(), b.clone(), Arc::clone(&k));
             async move {
                 let job_id = (worker * 7919 + n * 104_729) % jobs + 1;
-                c.post(format!("{b}/api/v1/executions"))
+                let sent = c
+                    .post(format!("{b}/api/v1/executions"))
                     .bearer_auth(k.as_str())
                     .json(&json!({"job_id": job_id, "result": "success", "size_bytes": 123_456, "external_id": format!("s-{worker}-{n}")}))
                     .send()
-                    .await
-                    .is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED)
+                    .await;
+                completed(sent, reqwest::StatusCode::CREATED).await
             }
         })
         .await;
         single.report("ingest single (durable)");
+        }
 
+        if wanted("batch") {
         let (c, b, k) = (client.clone(), base.clone(), Arc::clone(&ingest_key));
         let batched = load(options.clients, options.seconds, 100, move |worker, n| {
             let (c, b, k) = (c.clone(), b.clone(), Arc::clone(&k));
@@ -346,41 +396,18 @@ fn main() {
                 let items: Vec<Value> = (0..100)
                     .map(|i| json!({"job_id": (worker * 31 + n * 100 + i) % jobs + 1, "result": "success", "external_id": format!("b-{worker}-{n}-{i}")}))
                     .collect();
-                c.post(format!("{b}/api/v1/executions/batch"))
+                let sent = c
+                    .post(format!("{b}/api/v1/executions/batch"))
                     .bearer_auth(k.as_str())
                     .json(&json!({"items": items}))
                     .send()
-                    .await
-                    .is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED)
+                    .await;
+                completed(sent, reqwest::StatusCode::CREATED).await
             }
         })
         .await;
         batched.report("ingest batch of 100");
+        }
 
-        let (c, b, k) = (client.clone(), base.clone(), Arc::clone(&read_key));
-        let summary = load(options.clients, options.seconds, 1, move |_, _| {
-            let (c, b, k) = (c.clone(), b.clone(), Arc::clone(&k));
-            async move {
-                c.get(format!("{b}/api/v1/dashboard/summary")).bearer_auth(k.as_str()).send().await.is_ok_and(|r| r.status().is_success())
-            }
-        })
-        .await;
-        summary.report("dashboard summary");
-
-        let (c, b, k) = (client.clone(), base.clone(), Arc::clone(&read_key));
-        let pages = jobs / 50;
-        let list = load(options.clients, options.seconds, 1, move |worker, n| {
-            let (c, b, k) = (c.clone(), b.clone(), Arc::clone(&k));
-            async move {
-                let page = (worker * 13 + n) % pages.max(1) + 1;
-                c.get(format!("{b}/api/v1/jobs?per_page=50&page={page}"))
-                    .bearer_auth(k.as_str())
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-            }
-        })
-        .await;
-        list.report("job list (50 rows)");
     });
 }

@@ -69,7 +69,8 @@ pub struct DashboardSummary {
     pub jobs_by_state: Vec<StateCount>,
     /// Compliance of active jobs.
     pub compliance: ComplianceSummary,
-    /// Runs finished in the last 24 hours.
+    /// Runs finished in the last 24 hours (counted in whole UTC hours: the current hour and
+    /// the 23 before it).
     pub last_24h: ResultCounts,
     /// Success rate (success + warning over all finished runs) of the last 7 days, 0–100.
     pub success_rate_7d: Option<f64>,

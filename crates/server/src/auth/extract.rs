@@ -356,7 +356,13 @@ impl ApiKeyCache {
         (fresh && unexpired).then(|| entry.principal.clone())
     }
 
-    fn put(&self, key_hash: String, principal: AuthenticatedKey, expires_at: Option<chrono::DateTime<chrono::Utc>>, now: chrono::DateTime<chrono::Utc>) {
+    fn put(
+        &self,
+        key_hash: String,
+        principal: AuthenticatedKey,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() > 10_000 {
             entries.clear();

@@ -16,8 +16,9 @@ use diesel::prelude::*;
 use crate::auth::extract::{Authorized, Readers};
 use crate::dashboard::{add_count, percentage, success_rate};
 use crate::db::run_db;
-use crate::db::schema::{compliance_daily, execution_daily_counts, executions, job_status, jobs};
+use crate::db::schema::{compliance_daily, execution_daily_counts, execution_hourly_counts, job_status, jobs};
 use crate::error::ApiError;
+use crate::executions::writer::hour_of;
 use crate::http::AppState;
 use crate::http::extract::{NoParams, ValidQuery};
 
@@ -54,35 +55,33 @@ pub async fn summary(
     let settings = state.evaluation.clone();
     let summary = run_db(&state.pool, move |conn| {
         let total_jobs: i64 = jobs::table.count().get_result(conn)?;
-        let active_jobs: i64 = jobs::table.filter(jobs::is_active.eq(true)).count().get_result(conn)?;
-        let by_state: Vec<(String, i64)> =
-            job_status::table.group_by(job_status::state).select((job_status::state, count_star())).load(conn)?;
+        // One pass over a covering index gives both breakdowns.
+        let by_state_and_compliance: Vec<(String, String, i64)> = job_status::table
+            .group_by((job_status::state, job_status::compliance_status))
+            .select((job_status::state, job_status::compliance_status, count_star()))
+            .load(conn)?;
+        let count_where = |keep: &dyn Fn(&str, &str) -> bool| -> u64 {
+            by_state_and_compliance.iter().filter(|(s, c, _)| keep(s, c)).map(|(_, _, n)| n.unsigned_abs()).sum()
+        };
         let jobs_by_state = JobStateDto::ALL
             .iter()
-            .map(|state| StateCount {
-                state: *state,
-                count: by_state.iter().find(|(s, _)| s == state.as_str()).map_or(0, |(_, c)| c.unsigned_abs()),
-            })
+            .map(|state| StateCount { state: *state, count: count_where(&|s, _| s == state.as_str()) })
             .collect();
-        let by_compliance: Vec<(String, i64)> = job_status::table
-            .inner_join(jobs::table)
-            .filter(jobs::is_active.eq(true))
-            .group_by(job_status::compliance_status)
-            .select((job_status::compliance_status, count_star()))
-            .load(conn)?;
-        let compliance_count = |status: ComplianceStatusDto| {
-            by_compliance.iter().find(|(s, _)| s == status.as_str()).map_or(0, |(_, c)| c.unsigned_abs())
-        };
+        // A job is paused exactly when it is inactive, so the status table also answers
+        // "how many are active" without reading the (wide) job rows.
+        let paused = count_where(&|s, _| s == "paused");
+        let active_jobs = total_jobs.unsigned_abs().saturating_sub(paused);
+        let compliance_count = |status: ComplianceStatusDto| count_where(&|s, c| s != "paused" && c == status.as_str());
         let (compliant, warning, non_compliant) = (
             compliance_count(ComplianceStatusDto::Compliant),
             compliance_count(ComplianceStatusDto::Warning),
             compliance_count(ComplianceStatusDto::NonCompliant),
         );
-        let last_24h_rows: Vec<(String, i64)> = executions::table
-            .filter(executions::finished_at.ge(now - Duration::hours(24)))
-            .filter(executions::result.eq_any(crate::jobs::status::FINISHED_RESULTS))
-            .group_by(executions::result)
-            .select((executions::result, count_star()))
+        // Whole UTC hours: the current one and the 23 before it (23 to 24 hours), read from
+        // the hourly counters rather than by scanning the executions.
+        let last_24h_rows: Vec<(String, i64)> = execution_hourly_counts::table
+            .filter(execution_hourly_counts::hour.ge(hour_of(now - Duration::hours(23))))
+            .select((execution_hourly_counts::result, execution_hourly_counts::count))
             .load(conn)?;
         let mut last_24h = BTreeMap::new();
         for (result, count) in last_24h_rows {
@@ -111,7 +110,7 @@ pub async fn summary(
             .collect();
         Ok(DashboardSummary {
             total_jobs: total_jobs.unsigned_abs(),
-            active_jobs: active_jobs.unsigned_abs(),
+            active_jobs,
             jobs_by_state,
             compliance: ComplianceSummary {
                 compliant,

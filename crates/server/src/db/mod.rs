@@ -37,11 +37,16 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqliteSettin
         // busy_timeout: writers queue for the lock instead of failing with SQLITE_BUSY.
         // busy_timeout comes first so that the other pragmas (journal_mode needs a lock on
         // a new file) wait instead of failing when the pool opens connections in parallel.
+        // mmap_size and cache_size: reads are served from a memory map and a 16 MiB page
+        // cache per connection instead of one pread per page, which under concurrent
+        // dashboard and list traffic was most of the CPU time (see docs/BENCHMARKS.md).
         conn.batch_execute(
             "PRAGMA busy_timeout = 10000;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA mmap_size = 268435456;
+             PRAGMA cache_size = -16384;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }

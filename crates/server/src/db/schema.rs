@@ -209,6 +209,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    execution_hourly_counts (hour, result) {
+        hour -> Text,
+        result -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
     api_key_jobs (api_key_id, job_id) {
         api_key_id -> BigInt,
         job_id -> BigInt,
@@ -232,6 +240,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_state_flips,
     compliance_daily,
     execution_daily_counts,
+    execution_hourly_counts,
     api_key_jobs,
     api_keys,
     users,

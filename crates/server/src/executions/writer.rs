@@ -17,7 +17,9 @@ use crate::db::DbPool;
 use crate::db::schema::{executions, job_copies, jobs};
 use crate::error::ApiError;
 use crate::executions::Execution;
-use crate::jobs::status::{EvaluationSettings, Evaluator, FINISHED_RESULTS, SUCCESSFUL_RESULTS, StatusUpdate, apply_update};
+use crate::jobs::status::{
+    EvaluationSettings, Evaluator, FINISHED_RESULTS, SUCCESSFUL_RESULTS, StatusUpdate, apply_update,
+};
 
 /// Requests taken into one commit at most.
 const MAX_GROUP: usize = 256;
@@ -94,9 +96,9 @@ impl IngestWriter {
     /// Like `submit`, for plain threads (the evaluator).
     pub fn submit_blocking(&self, op: WriteOp) -> Result<Vec<Written>, ApiError> {
         let (reply, answer) = oneshot::channel();
-        self.sender
-            .blocking_send(Request { op, reply })
-            .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer is not running."))?;
+        self.sender.blocking_send(Request { op, reply }).map_err(|_| {
+            ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer is not running.")
+        })?;
         answer
             .blocking_recv()
             .map_err(|_| ApiError::new(bms_types::ErrorCode::ServiceUnavailable, "The ingest writer stopped."))?
@@ -162,6 +164,7 @@ fn commit_group(
     conn.immediate_transaction(|conn| {
         let mut results = Vec::with_capacity(group.len());
         let mut daily: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
+        let mut hourly: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         for request in group {
             let applied = conn.transaction(|conn| apply(conn, &request.op));
             if let Ok(rows) = &applied {
@@ -171,6 +174,7 @@ fn commit_group(
                         && let Some(result) = FINISHED_RESULTS.iter().find(|r| **r == row.result)
                     {
                         *daily.entry((settings.day_of(finished), result)).or_default() += 1;
+                        *hourly.entry((hour_of(finished), result)).or_default() += 1;
                     }
                 }
             }
@@ -186,8 +190,23 @@ fn commit_group(
             .bind::<BigInt, _>(count)
             .execute(conn)?;
         }
+        for ((hour, result), count) in hourly {
+            diesel::sql_query(
+                "INSERT INTO execution_hourly_counts (hour, result, count) VALUES (?, ?, ?) \
+                 ON CONFLICT (hour, result) DO UPDATE SET count = count + excluded.count",
+            )
+            .bind::<Text, _>(hour)
+            .bind::<Text, _>(result)
+            .bind::<BigInt, _>(count)
+            .execute(conn)?;
+        }
         Ok(results)
     })
+}
+
+/// The UTC hour bucket of an instant, `YYYY-MM-DD HH`.
+pub fn hour_of(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H").to_string()
 }
 
 fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiError> {

@@ -19,7 +19,9 @@ use crate::http::extract::{CopyPath, NoParams, PathId, ValidJson, ValidQuery};
 use crate::http::{AppState, PageWindow};
 use crate::jobs::model::{self, Copy, CopyFields, Job, JobFields, tags_of, validate_job};
 use crate::jobs::schedule::CronSchedule;
-use crate::jobs::status::{EvaluationSettings, copy_freshness, StatusRow, evaluate, load_facts, refresh_job, verdict_dto};
+use crate::jobs::status::{
+    EvaluationSettings, StatusRow, copy_freshness, evaluate, load_facts, refresh_job, verdict_dto,
+};
 
 /// Loads jobs with their tags and stored status.
 fn job_dtos(conn: &mut SqliteConnection, rows: Vec<Job>) -> Result<Vec<JobDto>, ApiError> {
@@ -542,7 +544,7 @@ pub async fn schedule_preview(
     ValidQuery(query): ValidQuery<SchedulePreviewQuery>,
 ) -> Result<web::Json<SchedulePreview>, ApiError> {
     let timezone = query.timezone.unwrap_or_else(|| state.config.default_timezone.name().to_owned());
-    let schedule = CronSchedule::parse(&query.cron_expression, &timezone).map_err(|error| match error {
+    let schedule = CronSchedule::validate(&query.cron_expression, &timezone).map_err(|error| match error {
         crate::jobs::schedule::ScheduleError::InvalidTimezone => {
             ApiError::invalid_field("timezone", "iana_timezone", "must be an IANA time zone such as Asia/Tokyo")
         }

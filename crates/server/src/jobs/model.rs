@@ -184,7 +184,7 @@ pub fn validate_job(fields: &mut JobFields) -> Vec<FieldViolation> {
         text_limit(&mut violations, "external_ref", reference, 200);
     }
     fields.cron_expression = fields.cron_expression.take().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
-    match fields.cron_expression.as_deref().map(|expr| CronSchedule::parse(expr, &fields.timezone)) {
+    match fields.cron_expression.as_deref().map(|expr| CronSchedule::validate(expr, &fields.timezone)) {
         Some(Err(ScheduleError::InvalidCron(reason))) => {
             violations.push(violation(
                 "cron_expression",

@@ -116,11 +116,19 @@ impl CronSchedule {
             .build()
             .parse(expression)
             .map_err(|error| ScheduleError::InvalidCron(error.to_string()))?;
-        // A pattern that never fires (e.g. 31 February) would make every job "new" forever.
-        let probe = Utc::now().with_timezone(&timezone);
-        cron.find_next_occurrence(&probe, false)
-            .map_err(|_| ScheduleError::InvalidCron("the expression never matches".into()))?;
         Ok(Self { cron, timezone })
+    }
+
+    /// `parse`, and also refuses a pattern that never fires (e.g. 31 February), which
+    /// would leave a job "new" forever. For input validation; evaluation uses `parse`.
+    pub fn validate(expression: &str, timezone: &str) -> Result<Self, ScheduleError> {
+        let schedule = Self::parse(expression, timezone)?;
+        let probe = Utc::now().with_timezone(&schedule.timezone);
+        schedule
+            .cron
+            .find_next_occurrence(&probe, false)
+            .map_err(|_| ScheduleError::InvalidCron("the expression never matches".into()))?;
+        Ok(schedule)
     }
 
     /// The first slot strictly after `after`.
@@ -269,6 +277,7 @@ mod tests {
         assert!(matches!(CronSchedule::parse("0 2 * *", "UTC"), Err(ScheduleError::InvalidCron(_))));
         assert!(matches!(CronSchedule::parse("0 0 2 * * *", "UTC"), Err(ScheduleError::InvalidCron(_))));
         assert!(matches!(CronSchedule::parse("61 2 * * *", "UTC"), Err(ScheduleError::InvalidCron(_))));
+        assert!(matches!(CronSchedule::validate("0 2 31 2 *", "UTC"), Err(ScheduleError::InvalidCron(_))));
         assert_eq!(CronSchedule::parse("0 2 * * *", "Mars/Base").err(), Some(ScheduleError::InvalidTimezone));
         assert!(CronSchedule::parse("30 1 * * 1-5", "Europe/Berlin").is_ok());
     }

@@ -72,7 +72,6 @@ pub fn copy_freshness(copy: &Copy, job_default: Duration) -> Duration {
 }
 
 impl EvaluationSettings {
-
     /// The calendar day of an instant in the configured zone.
     pub fn day_of(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&self.timezone).format("%Y-%m-%d").to_string()
@@ -125,7 +124,11 @@ pub fn load_facts(conn: &mut SqliteConnection, job: Job) -> QueryResult<JobFacts
         })
         .collect();
     Ok(JobFacts {
-        last_finished: job.last_run_result.clone().zip(job.last_run_at).map(|(result, at)| (result, job.last_run_started_at, at)),
+        last_finished: job
+            .last_run_result
+            .clone()
+            .zip(job.last_run_at)
+            .map(|(result, at)| (result, job.last_run_started_at, at)),
         last_success_at: job.last_success_at,
         running_since: running_since.flatten(),
         copies,
@@ -296,11 +299,8 @@ pub fn compute_update(
         evaluated_at: now,
         day: settings.day_of(now),
     };
-    let day_recorded: Option<String> = compliance_daily::table
-        .find((job_id, &update.day))
-        .select(compliance_daily::status)
-        .first(conn)
-        .optional()?;
+    let day_recorded: Option<String> =
+        compliance_daily::table.find((job_id, &update.day)).select(compliance_daily::status).first(conn).optional()?;
     let unchanged = previous.as_ref().is_some_and(|p| same_status(p, &update))
         && day_recorded.as_deref() == Some(update.compliance_status.as_str());
     Ok((!unchanged).then_some(update))
