@@ -24,11 +24,18 @@ struct Options {
     executions: usize,
     clients: usize,
     seconds: u64,
+    /// Seed (and evaluate) only, for `scripts/bench.sh`, which then serves the database
+    /// with the real `bms` binary and loads it with wrk.
+    seed_only: bool,
 }
 
 fn options() -> Options {
-    let mut options = Options { jobs: 10_000, executions: 1_000_000, clients: 32, seconds: 10 };
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut options = Options { jobs: 10_000, executions: 1_000_000, clients: 32, seconds: 10, seed_only: false };
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(position) = args.iter().position(|arg| arg == "--seed-only") {
+        options.seed_only = true;
+        args.remove(position);
+    }
     for pair in args.chunks(2) {
         let value =
             pair.get(1).and_then(|v| v.parse::<usize>().ok()).unwrap_or_else(|| panic!("bad value for {}", pair[0]));
@@ -172,6 +179,9 @@ fn seed(pool: &db::DbPool, options: &Options) {
     conn.batch_execute("PRAGMA synchronous = FULL; ANALYZE;").expect("pragma");
 }
 
+/// The admin password of a `--seed-only` database.
+const BENCH_ADMIN_PASSWORD: &str = "Benchmark-Pass-Word-1";
+
 struct Measurement {
     requests: usize,
     items: usize,
@@ -276,6 +286,20 @@ fn main() {
     println!("evaluated {} jobs in {:.1}s", options.jobs, started.elapsed().as_secs_f64());
     let size = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     println!("database size {:.0} MiB", size as f64 / 1024.0 / 1024.0);
+    if options.seed_only {
+        // The seeded database is for benchmarks only: give the admin a known password.
+        let mut conn = pool.get().expect("connection");
+        let hash = bms_server::auth::password::hash_password(BENCH_ADMIN_PASSWORD).expect("hash");
+        diesel::update(bms_server::db::schema::users::table)
+            .set((
+                bms_server::db::schema::users::password_hash.eq(hash),
+                bms_server::db::schema::users::must_change_password.eq(false),
+            ))
+            .execute(&mut conn)
+            .expect("admin password");
+        println!("admin password: {BENCH_ADMIN_PASSWORD}");
+        return;
+    }
 
     let vars = [
         ("DATABASE_PATH", db_path.to_string_lossy().into_owned()),

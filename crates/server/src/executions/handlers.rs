@@ -81,7 +81,9 @@ fn validate_item(
 }
 
 /// Resolves each item's job and copy, checks API-key job restrictions, and builds the rows.
-fn resolve_items(
+/// Runs inside the writer's transaction, so resolution and insert see the same data and
+/// a result costs no extra database round trip.
+pub fn resolve_items(
     conn: &mut SqliteConnection,
     items: &[CreateExecutionRequest],
     field_prefix: &dyn Fn(usize) -> String,
@@ -164,8 +166,7 @@ async fn ingest(
     if !violations.is_empty() {
         return Err(ApiError::validation(violations));
     }
-    let rows = run_db(&state.pool, move |conn| resolve_items(conn, &items, &field_prefix, &principal, now)).await?;
-    state.writer.submit(WriteOp::Insert(rows)).await
+    state.writer.submit(WriteOp::Report { items, principal: Box::new(principal), field_prefix, now }).await
 }
 
 /// Report one backup result. Idempotent with `external_id`: the same id for the same

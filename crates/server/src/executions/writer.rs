@@ -56,6 +56,13 @@ pub enum WriteOp {
     /// Close the matching open run (by `run_id`, else the job's latest open run) with the
     /// given result, or store it as a new finished run when there is none.
     FinishRun(Box<NewExecution>),
+    /// Resolve reported results (job, copy, key restrictions) and store them, all or none.
+    Report {
+        items: Vec<bms_types::executions::CreateExecutionRequest>,
+        principal: Box<crate::auth::extract::Principal>,
+        field_prefix: fn(usize) -> String,
+        now: DateTime<Utc>,
+    },
     /// Store job evaluations (from the evaluator, which computes them without the lock).
     Status(Vec<StatusUpdate>),
 }
@@ -213,6 +220,10 @@ fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiE
     match op {
         WriteOp::Insert(items) => items.iter().map(|item| insert_once(conn, item)).collect(),
         WriteOp::FinishRun(item) => Ok(vec![finish_run(conn, item)?]),
+        WriteOp::Report { items, principal, field_prefix, now } => {
+            let rows = crate::executions::handlers::resolve_items(conn, items, field_prefix, principal, *now)?;
+            rows.iter().map(|item| insert_once(conn, item)).collect()
+        }
         WriteOp::Status(updates) => {
             for update in updates {
                 apply_update(conn, update)?;
