@@ -271,6 +271,57 @@ fn override_value(value: Option<u32>) -> Option<i32> {
     value.and_then(|v| i32::try_from(v).ok())
 }
 
+/// The columns a job definition sets: one list for both insert and update.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = jobs, treat_none_as_null = true)]
+struct JobColumns<'a> {
+    name: &'a str,
+    description: &'a str,
+    job_type: &'a str,
+    backup_tool: &'a str,
+    target_server: &'a str,
+    target_path: &'a str,
+    owner: &'a str,
+    is_active: bool,
+    retention_days: Option<i32>,
+    external_ref: Option<&'a str>,
+    cron_expression: Option<&'a str>,
+    timezone: &'a str,
+    grace_minutes: i32,
+    max_duration_minutes: Option<i32>,
+    min_copies: Option<i32>,
+    min_media_types: Option<i32>,
+    min_offsite: Option<i32>,
+    min_offline: Option<i32>,
+    updated_at: DateTime<Utc>,
+}
+
+impl JobFields {
+    fn columns(&self, now: DateTime<Utc>) -> JobColumns<'_> {
+        JobColumns {
+            name: &self.name,
+            description: &self.description,
+            job_type: self.job_type.as_str(),
+            backup_tool: self.backup_tool.as_str(),
+            target_server: &self.target_server,
+            target_path: &self.target_path,
+            owner: &self.owner,
+            is_active: self.is_active,
+            retention_days: self.retention_days,
+            external_ref: self.external_ref.as_deref(),
+            cron_expression: self.cron_expression.as_deref(),
+            timezone: &self.timezone,
+            grace_minutes: self.grace_minutes,
+            max_duration_minutes: self.max_duration_minutes,
+            min_copies: override_value(self.overrides.min_copies),
+            min_media_types: override_value(self.overrides.min_media_types),
+            min_offsite: override_value(self.overrides.min_offsite),
+            min_offline: override_value(self.overrides.min_offline_or_immutable),
+            updated_at: now,
+        }
+    }
+}
+
 fn ensure_unique(conn: &mut SqliteConnection, fields: &JobFields, except: Option<i64>) -> Result<(), ApiError> {
     let mut by_name = jobs::table.filter(jobs::name.eq(&fields.name)).select(jobs::id).into_boxed();
     if let Some(id) = except {
@@ -309,29 +360,7 @@ pub fn create_job(
     conn.immediate_transaction(|conn| {
         ensure_unique(conn, fields, None)?;
         let id: i64 = diesel::insert_into(jobs::table)
-            .values((
-                jobs::name.eq(&fields.name),
-                jobs::description.eq(&fields.description),
-                jobs::job_type.eq(fields.job_type.as_str()),
-                jobs::backup_tool.eq(fields.backup_tool.as_str()),
-                jobs::target_server.eq(&fields.target_server),
-                jobs::target_path.eq(&fields.target_path),
-                jobs::owner.eq(&fields.owner),
-                jobs::is_active.eq(fields.is_active),
-                jobs::retention_days.eq(fields.retention_days),
-                jobs::external_ref.eq(&fields.external_ref),
-                jobs::cron_expression.eq(&fields.cron_expression),
-                jobs::timezone.eq(&fields.timezone),
-                jobs::grace_minutes.eq(fields.grace_minutes),
-                jobs::max_duration_minutes.eq(fields.max_duration_minutes),
-                jobs::min_copies.eq(override_value(fields.overrides.min_copies)),
-                jobs::min_media_types.eq(override_value(fields.overrides.min_media_types)),
-                jobs::min_offsite.eq(override_value(fields.overrides.min_offsite)),
-                jobs::min_offline.eq(override_value(fields.overrides.min_offline_or_immutable)),
-                jobs::ping_token.eq(&ping_token[..32]),
-                jobs::created_at.eq(now),
-                jobs::updated_at.eq(now),
-            ))
+            .values((fields.columns(now), jobs::ping_token.eq(&ping_token[..32]), jobs::created_at.eq(now)))
             .returning(jobs::id)
             .get_result(conn)?;
         replace_tags(conn, id, &fields.tags)?;
@@ -359,29 +388,7 @@ pub fn update_job(
     conn.immediate_transaction(|conn| {
         Job::find(conn, id)?;
         ensure_unique(conn, fields, Some(id))?;
-        diesel::update(jobs::table.find(id))
-            .set((
-                jobs::name.eq(&fields.name),
-                jobs::description.eq(&fields.description),
-                jobs::job_type.eq(fields.job_type.as_str()),
-                jobs::backup_tool.eq(fields.backup_tool.as_str()),
-                jobs::target_server.eq(&fields.target_server),
-                jobs::target_path.eq(&fields.target_path),
-                jobs::owner.eq(&fields.owner),
-                jobs::is_active.eq(fields.is_active),
-                jobs::retention_days.eq(fields.retention_days),
-                jobs::external_ref.eq(&fields.external_ref),
-                jobs::cron_expression.eq(&fields.cron_expression),
-                jobs::timezone.eq(&fields.timezone),
-                jobs::grace_minutes.eq(fields.grace_minutes),
-                jobs::max_duration_minutes.eq(fields.max_duration_minutes),
-                jobs::min_copies.eq(override_value(fields.overrides.min_copies)),
-                jobs::min_media_types.eq(override_value(fields.overrides.min_media_types)),
-                jobs::min_offsite.eq(override_value(fields.overrides.min_offsite)),
-                jobs::min_offline.eq(override_value(fields.overrides.min_offline_or_immutable)),
-                jobs::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        diesel::update(jobs::table.find(id)).set(fields.columns(now)).execute(conn)?;
         replace_tags(conn, id, &fields.tags)?;
         audit::record(conn, now, actor, AuditEvent::success("job.update", "job", id).with_details(changed))?;
         Ok(())
@@ -543,6 +550,39 @@ impl CopyFields {
     }
 }
 
+/// The columns a copy definition sets: one list for both insert and update.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = job_copies, treat_none_as_null = true)]
+struct CopyColumns<'a> {
+    copy_type: &'a str,
+    media_type: &'a str,
+    location: &'a str,
+    storage_path: &'a str,
+    is_offsite: bool,
+    is_offline: bool,
+    is_immutable: bool,
+    is_encrypted: bool,
+    freshness_hours: Option<i32>,
+    updated_at: DateTime<Utc>,
+}
+
+impl CopyFields {
+    fn columns(&self, now: DateTime<Utc>) -> CopyColumns<'_> {
+        CopyColumns {
+            copy_type: self.copy_type.as_str(),
+            media_type: self.media_type.as_str(),
+            location: &self.location,
+            storage_path: &self.storage_path,
+            is_offsite: self.offsite,
+            is_offline: self.offline,
+            is_immutable: self.immutable,
+            is_encrypted: self.encrypted,
+            freshness_hours: self.freshness_hours,
+            updated_at: now,
+        }
+    }
+}
+
 /// Adds a copy to a job.
 pub fn create_copy(
     conn: &mut SqliteConnection,
@@ -554,20 +594,7 @@ pub fn create_copy(
     conn.immediate_transaction(|conn| {
         Job::find(conn, job_id)?;
         let id: i64 = diesel::insert_into(job_copies::table)
-            .values((
-                job_copies::job_id.eq(job_id),
-                job_copies::copy_type.eq(fields.copy_type.as_str()),
-                job_copies::media_type.eq(fields.media_type.as_str()),
-                job_copies::location.eq(&fields.location),
-                job_copies::storage_path.eq(&fields.storage_path),
-                job_copies::is_offsite.eq(fields.offsite),
-                job_copies::is_offline.eq(fields.offline),
-                job_copies::is_immutable.eq(fields.immutable),
-                job_copies::is_encrypted.eq(fields.encrypted),
-                job_copies::freshness_hours.eq(fields.freshness_hours),
-                job_copies::created_at.eq(now),
-                job_copies::updated_at.eq(now),
-            ))
+            .values((fields.columns(now), job_copies::job_id.eq(job_id), job_copies::created_at.eq(now)))
             .returning(job_copies::id)
             .get_result(conn)?;
         audit::record(
@@ -599,20 +626,7 @@ pub fn update_copy(
 ) -> Result<(), ApiError> {
     conn.immediate_transaction(|conn| {
         Copy::find(conn, job_id, copy_id)?;
-        diesel::update(job_copies::table.find(copy_id))
-            .set((
-                job_copies::copy_type.eq(fields.copy_type.as_str()),
-                job_copies::media_type.eq(fields.media_type.as_str()),
-                job_copies::location.eq(&fields.location),
-                job_copies::storage_path.eq(&fields.storage_path),
-                job_copies::is_offsite.eq(fields.offsite),
-                job_copies::is_offline.eq(fields.offline),
-                job_copies::is_immutable.eq(fields.immutable),
-                job_copies::is_encrypted.eq(fields.encrypted),
-                job_copies::freshness_hours.eq(fields.freshness_hours),
-                job_copies::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        diesel::update(job_copies::table.find(copy_id)).set(fields.columns(now)).execute(conn)?;
         audit::record(
             conn,
             now,
