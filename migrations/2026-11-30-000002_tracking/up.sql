@@ -103,7 +103,7 @@ CREATE TABLE job_status (
     last_run_at        TEXT,
     last_success_at    TEXT,
     compliance_status  TEXT    NOT NULL,
-    compliance         TEXT    NOT NULL,   -- the verdict with evidence, JSON
+    compliance         TEXT    NOT NULL,   -- the rules with their evidence, JSON
     evaluated_at       TEXT    NOT NULL
 );
 -- Covers the dashboard's counts by state and compliance without reading the rows.

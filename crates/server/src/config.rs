@@ -123,6 +123,9 @@ pub struct TrackingSettings {
     pub min_offline_or_immutable: u32,
     /// `STATE_EVALUATION_SECONDS`: how often every job is re-evaluated (default 60).
     pub evaluation_interval_seconds: u64,
+    /// `DASHBOARD_CACHE_SECONDS`: how long a computed dashboard summary is reused
+    /// (default 1; 0 disables). Wall screens polling together then cost one computation.
+    pub dashboard_cache_seconds: u64,
 }
 
 impl Default for TrackingSettings {
@@ -135,6 +138,7 @@ impl Default for TrackingSettings {
             min_offsite: 1,
             min_offline_or_immutable: 1,
             evaluation_interval_seconds: 60,
+            dashboard_cache_seconds: 1,
         }
     }
 }
@@ -309,6 +313,7 @@ impl Config {
             min_offsite: vars.parse_number("COMPLIANCE_MIN_OFFSITE", 1u32, 0, 20)?,
             min_offline_or_immutable: vars.parse_number("COMPLIANCE_MIN_OFFLINE", 1u32, 0, 20)?,
             evaluation_interval_seconds: vars.parse_number("STATE_EVALUATION_SECONDS", 60u64, 5, 3600)?,
+            dashboard_cache_seconds: vars.parse_number("DASHBOARD_CACHE_SECONDS", 1u64, 0, 60)?,
         };
 
         Ok(Self {
@@ -380,6 +385,7 @@ impl Config {
             ("COMPLIANCE_MIN_OFFSITE".to_owned(), self.tracking.min_offsite.to_string()),
             ("COMPLIANCE_MIN_OFFLINE".to_owned(), self.tracking.min_offline_or_immutable.to_string()),
             ("STATE_EVALUATION_SECONDS".to_owned(), self.tracking.evaluation_interval_seconds.to_string()),
+            ("DASHBOARD_CACHE_SECONDS".to_owned(), self.tracking.dashboard_cache_seconds.to_string()),
         ];
         match &self.mail {
             None => lines.push(("MAIL_SERVER".to_owned(), "(not set: e-mail disabled)".to_owned())),

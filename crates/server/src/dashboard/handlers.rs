@@ -51,6 +51,10 @@ pub async fn summary(
     state: web::Data<AppState>,
     _auth: Authorized<Readers>,
 ) -> Result<web::Json<DashboardSummary>, ApiError> {
+    let ttl = std::time::Duration::from_secs(state.config.tracking.dashboard_cache_seconds);
+    if let Some(cached) = state.summary_cache.get(ttl) {
+        return Ok(web::Json(cached));
+    }
     let now = state.clock.now();
     let settings = state.evaluation.clone();
     let summary = run_db(&state.pool, move |conn| {
@@ -126,6 +130,7 @@ pub async fn summary(
         })
     })
     .await?;
+    state.summary_cache.put(summary.clone());
     Ok(web::Json(summary))
 }
 

@@ -10,6 +10,26 @@ use std::collections::BTreeMap;
 
 use bms_types::dashboard::ResultCounts;
 
+/// The last computed summary, reused for `DASHBOARD_CACHE_SECONDS` of wall-clock time.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryCache {
+    latest: std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, bms_types::dashboard::DashboardSummary)>>>,
+}
+
+impl SummaryCache {
+    /// The cached summary when younger than `ttl`.
+    pub fn get(&self, ttl: std::time::Duration) -> Option<bms_types::dashboard::DashboardSummary> {
+        let latest = self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        latest.as_ref().filter(|(at, _)| at.elapsed() < ttl).map(|(_, summary)| summary.clone())
+    }
+
+    /// Keeps a freshly computed summary.
+    pub fn put(&self, summary: bms_types::dashboard::DashboardSummary) {
+        *self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::time::Instant::now(), summary));
+    }
+}
+
 /// `part` as a percentage of `whole`, rounded to one decimal; `None` when `whole` is 0.
 pub fn percentage(part: u64, whole: u64) -> Option<f64> {
     if whole == 0 {

@@ -44,6 +44,8 @@ pub struct AppState {
     pub evaluation: EvaluationSettings,
     /// Recently verified API keys.
     pub api_key_cache: ApiKeyCache,
+    /// The last dashboard summary.
+    pub summary_cache: crate::dashboard::SummaryCache,
 }
 
 /// Validated pagination parameters.
@@ -174,6 +176,7 @@ impl Application {
             evaluator,
             evaluation,
             api_key_cache: ApiKeyCache::default(),
+            summary_cache: crate::dashboard::SummaryCache::default(),
         });
         let document = openapi_document();
         let known_routes = web::Data::new(middleware::KnownRoutes::from_document(&document));

@@ -255,7 +255,8 @@ pub struct StatusUpdate {
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub compliance_status: ComplianceStatus,
-    /// The verdict JSON; its `evaluated_at` is the time of the last change.
+    /// The rules with their evidence, as JSON (the status has its own column), so an
+    /// unchanged verdict is an equal string and costs no write.
     pub compliance_json: String,
     pub evaluated_at: DateTime<Utc>,
     /// Today's calendar day in the configured zone.
@@ -275,18 +276,9 @@ pub fn compute_update(
     };
     let facts = load_facts(conn, job)?;
     let (state, verdict) = evaluate(&facts, settings, now);
-    let mut rules = verdict_dto(&verdict, now);
+    let rules = verdict_dto(&verdict, now).rules;
     let previous: Option<StatusRow> =
         job_status::table.find(job_id).select(StatusRow::as_select()).first(conn).optional()?;
-    // Keep the stored timestamp for an unchanged verdict, so unchanged verdicts compare
-    // equal and cause no write.
-    if let Some(previous) = &previous
-        && let Ok(stored) = serde_json::from_str::<ComplianceVerdictDto>(&previous.compliance)
-        && stored.status == rules.status
-        && stored.rules == rules.rules
-    {
-        rules.evaluated_at = stored.evaluated_at;
-    }
     let update = StatusUpdate {
         job_id,
         state: state.state,

@@ -92,3 +92,20 @@ async fn summary_and_series_match_hand_computed_figures() {
         ("days".to_owned(), "one_of".to_owned())
     );
 }
+
+#[tokio::test]
+async fn the_summary_is_reused_for_the_configured_seconds() {
+    let app = crate::helpers::spawn_app_with(&[("DASHBOARD_CACHE_SECONDS", "60")]).await;
+    let admin = app.admin_token().await;
+    let first = app.get("/api/v1/dashboard/summary", Some(&admin)).await.body;
+    app.create_job(&admin, json!({"name": "late addition", "job_type": "file", "backup_tool": "borg"})).await;
+    let second = app.get("/api/v1/dashboard/summary", Some(&admin)).await.body;
+    assert_eq!(first, second, "served from the cache");
+    assert_eq!(second["total_jobs"], 0);
+
+    let fresh = spawn_app().await;
+    let admin = fresh.admin_token().await;
+    fresh.get("/api/v1/dashboard/summary", Some(&admin)).await;
+    fresh.create_job(&admin, json!({"name": "counted", "job_type": "file", "backup_tool": "borg"})).await;
+    assert_eq!(fresh.get("/api/v1/dashboard/summary", Some(&admin)).await.body["total_jobs"], 1);
+}

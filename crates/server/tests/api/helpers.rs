@@ -62,6 +62,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("DATABASE_PATH".into(), db_path.to_string_lossy().into_owned()),
         ("PORT".into(), "0".into()),
         ("SECRET_KEY".into(), "test-secret-key-that-is-long-enough-for-prod".into()),
+        // Tests move a manual clock and expect every summary to be computed afresh.
+        ("DASHBOARD_CACHE_SECONDS".into(), "0".into()),
     ]);
     for (name, value) in overrides {
         vars.insert((*name).to_owned(), (*value).to_owned());
