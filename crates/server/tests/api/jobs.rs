@@ -98,6 +98,13 @@ async fn the_job_list_filters_sorts_and_paginates() {
     assert_eq!(names(&app.get("/api/v1/jobs?compliance_status=non_compliant", Some(&admin)).await).len(), 4);
     let page = app.get("/api/v1/jobs?per_page=3", Some(&admin)).await;
     assert_eq!(page.body["meta"], json!({"page": 1, "per_page": 3, "total": 4, "total_pages": 2}));
+    // Sorting by status columns: bravo reports a success, so it is `up` and ran last.
+    let bravo = page.body["data"][1]["id"].as_i64().expect("id");
+    app.post("/api/v1/executions", Some(&admin), &json!({"job_id": bravo, "result": "success"})).await;
+    app.evaluate_all();
+    assert_eq!(names(&app.get("/api/v1/jobs?sort=state", Some(&admin)).await), ["alpha", "charlie", "delta", "bravo"]);
+    assert_eq!(names(&app.get("/api/v1/jobs?sort=-last_run_at&per_page=1", Some(&admin)).await), ["bravo"]);
+    assert_eq!(names(&app.get("/api/v1/jobs?state=up", Some(&admin)).await), ["bravo"]);
     // Pausing a job shows in its state.
     let alpha = page.body["data"][0]["id"].as_i64().expect("id");
     app.request(Method::PATCH, &format!("/api/v1/jobs/{alpha}"), Some(&admin), Some(&json!({"is_active": false})))
