@@ -4,7 +4,8 @@
 # with wrk (32 connections by default): durable single-result ingest, batch ingest, the
 # dashboard summary and a 50-row job list. Figures: docs/BENCHMARKS.md.
 #
-# Usage: scripts/bench.sh [connections] [seconds]     (environment: BENCH_JOBS, BENCH_EXECUTIONS)
+# Usage: scripts/bench.sh [connections] [seconds]
+# Environment: BENCH_JOBS, BENCH_EXECUTIONS (data size), BENCH_DASHBOARD_CACHE (seconds, default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,7 @@ echo "==> seeding $jobs jobs and $executions executions"
 BENCH_DB="$work/bms.db" target/release/examples/bench --seed-only --jobs "$jobs" --executions "$executions" | grep -v password
 
 DATABASE_PATH="$work/bms.db" PORT="$port" SECRET_KEY="benchmark-secret-key-0123456789abcdef" RUST_LOG=warn \
-    STATE_EVALUATION_SECONDS=3600 target/release/bms serve >"$work/server.log" 2>&1 &
+    STATE_EVALUATION_SECONDS=3600 DASHBOARD_CACHE_SECONDS="${BENCH_DASHBOARD_CACHE:-1}" target/release/bms serve >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do curl -fs "$base/ready" >/dev/null 2>&1 && break; sleep 0.2; done
