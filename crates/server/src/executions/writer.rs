@@ -234,22 +234,32 @@ fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiE
 }
 
 fn insert_once(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Written, ApiError> {
-    if let Some(external_id) = &item.external_id {
-        let existing: Option<Execution> = executions::table
-            .filter(executions::job_id.eq(item.job_id))
-            .filter(executions::external_id.eq(external_id))
-            .select(Execution::as_select())
-            .first(conn)
-            .optional()?;
-        if let Some(existing) = existing {
-            return Ok((existing, false));
-        }
+    if item.external_id.is_none() {
+        return Ok((insert(conn, item)?, true));
     }
-    Ok((insert(conn, item)?, true))
+    // ON CONFLICT DO NOTHING covers only uniqueness (here the job's external_id), so
+    // the common case costs one statement and a repeat costs one more read.
+    if let Some(row) = insert_or_skip(conn, item)? {
+        record_latest(conn, &row)?;
+        return Ok((row, true));
+    }
+    let existing: Execution = executions::table
+        .filter(executions::job_id.eq(item.job_id))
+        .filter(executions::external_id.eq(&item.external_id))
+        .select(Execution::as_select())
+        .first(conn)?;
+    Ok((existing, false))
 }
 
 fn insert(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Execution> {
-    let row = diesel::insert_into(executions::table)
+    let row = insert_or_skip(conn, item)?.ok_or(diesel::result::Error::NotFound)?;
+    record_latest(conn, &row)?;
+    Ok(row)
+}
+
+/// Inserts the row unless it repeats a stored `external_id` of the same job.
+fn insert_or_skip(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Option<Execution>> {
+    diesel::insert_into(executions::table)
         .values((
             executions::job_id.eq(item.job_id),
             executions::copy_id.eq(item.copy_id),
@@ -268,10 +278,10 @@ fn insert(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Execu
             executions::user_id.eq(item.user_id),
             executions::received_at.eq(item.received_at),
         ))
+        .on_conflict_do_nothing()
         .returning(Execution::as_returning())
-        .get_result(conn)?;
-    record_latest(conn, &row)?;
-    Ok(row)
+        .get_result(conn)
+        .optional()
 }
 
 /// Keeps the latest-run facts on the job and its copy current (only moving forward in

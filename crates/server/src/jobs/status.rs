@@ -439,7 +439,7 @@ impl Evaluator {
 }
 
 impl EvaluatorInbox {
-    /// Starts the evaluator thread: dirty jobs within about a quarter second, every job
+    /// Starts the evaluator thread: dirty jobs within about a second, every job
     /// every `evaluation_interval_seconds`.
     pub fn start(self, pool: DbPool, clock: SharedClock, settings: EvaluationSettings, writer: IngestWriter) {
         let spawned = std::thread::Builder::new()
@@ -481,8 +481,9 @@ fn run_evaluator(
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
         };
-        // Coalesce a burst of results into one pass.
-        std::thread::sleep(StdDuration::from_millis(100));
+        // Coalesce a burst of results into one pass: a job that keeps reporting is
+        // evaluated about once per window, not once per result.
+        std::thread::sleep(StdDuration::from_millis(500));
         let mut dirty: HashSet<i64> = HashSet::from([first]);
         dirty.extend(receiver.try_iter());
         let ids: Vec<i64> = dirty.into_iter().collect();
