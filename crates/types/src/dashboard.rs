@@ -30,7 +30,7 @@ pub struct ComplianceSummary {
 }
 
 /// Finished runs by outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultCounts {
     /// Successful runs.

@@ -7,7 +7,7 @@ use bms_types::auth::{ChangePasswordRequest, LoginRequest, RefreshRequest, Token
 use bms_types::users::UserDto;
 
 use crate::auth::extract::CurrentUser;
-use crate::auth::sessions::{self, SessionContext};
+use crate::auth::sessions;
 use crate::db::run_db;
 use crate::error::ApiError;
 use crate::http::AppState;
@@ -50,13 +50,7 @@ pub async fn login(
     let agent = user_agent(&req);
     let state_for_db = state.clone();
     let tokens = run_db(&state.pool, move |conn| {
-        let ctx = SessionContext {
-            keys: &state_for_db.jwt,
-            settings: &state_for_db.config.auth,
-            now: state_for_db.clock.now(),
-            client_ip,
-            user_agent: agent,
-        };
+        let ctx = state_for_db.session_context(client_ip, agent);
         sessions::login(conn, &ctx, &request.username, &request.password)
     })
     .await?;
@@ -83,13 +77,7 @@ pub async fn refresh(
     let agent = user_agent(&req);
     let state_for_db = state.clone();
     let tokens = run_db(&state.pool, move |conn| {
-        let ctx = SessionContext {
-            keys: &state_for_db.jwt,
-            settings: &state_for_db.config.auth,
-            now: state_for_db.clock.now(),
-            client_ip,
-            user_agent: agent,
-        };
+        let ctx = state_for_db.session_context(client_ip, agent);
         sessions::refresh(conn, &ctx, request.refresh_token.trim())
     })
     .await?;
@@ -158,13 +146,7 @@ pub async fn change_password(
     let user_id = current.user.id;
     let client_ip = current.client_ip.clone();
     let tokens = run_db(&state.pool, move |conn| {
-        let ctx = SessionContext {
-            keys: &state_for_db.jwt,
-            settings: &state_for_db.config.auth,
-            now: state_for_db.clock.now(),
-            client_ip,
-            user_agent: agent,
-        };
+        let ctx = state_for_db.session_context(client_ip, agent);
         sessions::change_password(conn, &ctx, user_id, &request.current_password, &request.new_password)
     })
     .await?;

@@ -14,7 +14,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::auth::extract::{Authorized, Readers};
-use crate::dashboard::{add_count, percentage, success_rate};
+use crate::dashboard::{add_count, percentage, success_rate, tally};
 use crate::db::run_db;
 use crate::db::schema::{compliance_daily, execution_daily_counts, execution_hourly_counts, job_status, jobs};
 use crate::error::ApiError;
@@ -30,11 +30,7 @@ fn counts_between(conn: &mut SqliteConnection, from_day: &str, to_day: &str) -> 
         .filter(execution_daily_counts::day.le(to_day))
         .select((execution_daily_counts::result, execution_daily_counts::count))
         .load(conn)?;
-    let mut days = BTreeMap::new();
-    for (result, count) in rows {
-        add_count(&mut days, String::new(), &result, count.unsigned_abs());
-    }
-    Ok(days.remove("").unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 }))
+    Ok(tally(rows))
 }
 
 use diesel::sqlite::SqliteConnection;
@@ -87,10 +83,6 @@ pub async fn summary(
             .filter(execution_hourly_counts::hour.ge(hour_of(now - Duration::hours(23))))
             .select((execution_hourly_counts::result, execution_hourly_counts::count))
             .load(conn)?;
-        let mut last_24h = BTreeMap::new();
-        for (result, count) in last_24h_rows {
-            add_count(&mut last_24h, String::new(), &result, count.unsigned_abs());
-        }
         let today = settings.day_of(now);
         let since = |days: i64| settings.day_of(now - Duration::days(days - 1));
         let attention_rows: Vec<(i64, String, String, chrono::DateTime<chrono::Utc>, String)> = job_status::table
@@ -122,7 +114,7 @@ pub async fn summary(
                 non_compliant,
                 compliance_rate: percentage(compliant, compliant + warning + non_compliant),
             },
-            last_24h: last_24h.remove("").unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 }),
+            last_24h: tally(last_24h_rows),
             success_rate_7d: success_rate(&counts_between(conn, &since(7), &today)?),
             success_rate_30d: success_rate(&counts_between(conn, &since(30), &today)?),
             attention,
@@ -164,9 +156,9 @@ pub async fn series(
             .filter(execution_daily_counts::day.ge(&first_key))
             .select((execution_daily_counts::day, execution_daily_counts::result, execution_daily_counts::count))
             .load(conn)?;
-        let mut results = BTreeMap::new();
+        let mut results: BTreeMap<String, ResultCounts> = BTreeMap::new();
         for (day, result, count) in count_rows {
-            add_count(&mut results, day, &result, count.unsigned_abs());
+            add_count(results.entry(day).or_default(), &result, count.unsigned_abs());
         }
         let compliance_rows: Vec<(String, String, i64)> = compliance_daily::table
             .filter(compliance_daily::day.ge(&first_key))
@@ -185,7 +177,7 @@ pub async fn series(
             .map(|offset| {
                 let day: NaiveDate = first + Duration::days(i64::from(offset));
                 let key = day.format("%Y-%m-%d").to_string();
-                let counts = results.remove(&key).unwrap_or(ResultCounts { success: 0, warning: 0, failed: 0 });
+                let counts = results.remove(&key).unwrap_or_default();
                 let (compliant, evaluated) = compliance.get(&key).copied().unwrap_or_default();
                 DailyPoint {
                     day,

@@ -6,8 +6,6 @@
 
 pub mod handlers;
 
-use std::collections::BTreeMap;
-
 use bms_types::dashboard::ResultCounts;
 
 /// The last computed summary, reused for `DASHBOARD_CACHE_SECONDS` of wall-clock time.
@@ -46,15 +44,23 @@ pub fn success_rate(counts: &ResultCounts) -> Option<f64> {
     percentage(counts.success + counts.warning, counts.success + counts.warning + counts.failed)
 }
 
-/// Adds `count` runs of `result` to per-day counters.
-pub fn add_count(days: &mut BTreeMap<String, ResultCounts>, day: String, result: &str, count: u64) {
-    let entry = days.entry(day).or_insert(ResultCounts { success: 0, warning: 0, failed: 0 });
+/// Adds `count` runs of `result` to a set of counters (other results are not counted).
+pub fn add_count(counts: &mut ResultCounts, result: &str, count: u64) {
     match result {
-        "success" => entry.success += count,
-        "warning" => entry.warning += count,
-        "failed" => entry.failed += count,
+        "success" => counts.success += count,
+        "warning" => counts.warning += count,
+        "failed" => counts.failed += count,
         _ => {}
     }
+}
+
+/// Sums `(result, count)` rows from the counter tables.
+pub fn tally(rows: impl IntoIterator<Item = (String, i64)>) -> ResultCounts {
+    let mut counts = ResultCounts::default();
+    for (result, count) in rows {
+        add_count(&mut counts, &result, count.unsigned_abs());
+    }
+    counts
 }
 
 #[cfg(test)]

@@ -48,6 +48,23 @@ pub struct AppState {
     pub summary_cache: crate::dashboard::SummaryCache,
 }
 
+impl AppState {
+    /// What a session operation needs, for a request from `client_ip` with `user_agent`.
+    pub fn session_context(
+        &self,
+        client_ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> crate::auth::sessions::SessionContext<'_> {
+        crate::auth::sessions::SessionContext {
+            keys: &self.jwt,
+            settings: &self.config.auth,
+            now: self.clock.now(),
+            client_ip,
+            user_agent,
+        }
+    }
+}
+
 /// Validated pagination parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageWindow {
