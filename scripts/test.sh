@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Every check CI runs: formatting, lints, the types crate's WASM build and dependency
-# rule, all tests (unit, black-box API, CLI, OpenAPI drift), and OpenAPI validity.
+# Every check CI runs: formatting, lints (server and WASM), the i18n catalogs, all Rust
+# tests (unit, black-box API, CLI, OpenAPI drift), the SPA build and its size, the SPA's
+# browser tests (wasm-bindgen-test and end-to-end, both in headless Chromium), and OpenAPI
+# validity. Installs missing tools first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-"$(dirname "$0")/ensure-tools.sh"
+bash scripts/ensure-tools.sh --test
+export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
+step "cargo clippy (server and types) -D warnings"
+cargo clippy --workspace --exclude bms-web --all-targets -- -D warnings
 
-step "bms-types builds for wasm32-unknown-unknown"
-cargo check -p bms-types --target wasm32-unknown-unknown
+step "cargo clippy (SPA, wasm32) -D warnings"
+cargo clippy -p bms-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "bms-types depends on neither diesel nor actix"
 forbidden=$(cargo tree -p bms-types -e normal,build --prefix none | grep -E '^(diesel|actix|libsqlite3-sys)' || true)
@@ -25,8 +28,22 @@ if [ -n "$forbidden" ]; then
     exit 1
 fi
 
+step "i18n catalogs are complete in English and Japanese"
+python3 scripts/check-i18n.py
+
 step "cargo test (unit, API, CLI, OpenAPI drift)"
-cargo test --workspace
+cargo test
+
+step "SPA unit tests in headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=$(command -v chromedriver) cargo test -p bms-web --target wasm32-unknown-unknown
+
+step "build the SPA (release) and measure it"
+bash scripts/build-spa.sh
+bash scripts/spa-size.sh
+
+step "end-to-end tests: headless Chromium against bms serving the SPA"
+cargo build -p bms-server --bin bms
+node --test frontend/e2e/
 
 step "openapi/openapi.json is a valid OpenAPI document"
 python3 -m openapi_spec_validator openapi/openapi.json

@@ -175,6 +175,14 @@ fn serve(mut config: Config) -> CliResult {
             );
         }
     }
+    match &config.static_dir {
+        Some(dir) if dir.join("index.html").is_file() => log::info!("serving the web UI from {}", dir.display()),
+        Some(dir) => log::warn!(
+            "STATIC_DIR {} has no index.html: the web UI is not built (run scripts/build-spa.sh)",
+            dir.display()
+        ),
+        None => log::info!("STATIC_DIR is empty: serving the API only"),
+    }
     let config = Arc::new(config);
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(Arc::clone(&config), pool, Arc::new(clock))?;

@@ -190,6 +190,9 @@ pub struct Config {
     pub database_path: PathBuf,
     /// `LOG_DIR`: also log to `LOG_DIR/bms.log`.
     pub log_dir: Option<PathBuf>,
+    /// `STATIC_DIR`: the built SPA served at `/` (default `dist`, Trunk's output; empty =
+    /// serve no UI, e.g. when nginx serves it).
+    pub static_dir: Option<PathBuf>,
     /// `HOST` (default 127.0.0.1).
     pub host: String,
     /// `PORT` (default 5000; 0 picks a free port).
@@ -322,6 +325,12 @@ impl Config {
             secret_key_source,
             database_path,
             log_dir: vars.get("LOG_DIR").map(PathBuf::from),
+            // Unlike other variables, set-but-empty means something: no web UI.
+            static_dir: match (vars.lookup)("STATIC_DIR") {
+                None => Some(PathBuf::from(DEFAULT_STATIC_DIR)),
+                Some(dir) if dir.trim().is_empty() => None,
+                Some(dir) => Some(PathBuf::from(dir.trim())),
+            },
             host,
             port,
             session_cookie_secure: vars.parse_bool("SESSION_COOKIE_SECURE", environment == Environment::Production)?,
@@ -359,6 +368,10 @@ impl Config {
             (
                 "LOG_DIR".to_owned(),
                 self.log_dir.as_ref().map_or("(stderr only)".to_owned(), |dir| dir.display().to_string()),
+            ),
+            (
+                "STATIC_DIR".to_owned(),
+                self.static_dir.as_ref().map_or("(no web UI)".to_owned(), |dir| dir.display().to_string()),
             ),
             ("HOST".to_owned(), self.host.clone()),
             ("PORT".to_owned(), self.port.to_string()),
@@ -412,6 +425,9 @@ impl Config {
         lines
     }
 }
+
+/// Where Trunk writes the built SPA, relative to the working directory.
+pub const DEFAULT_STATIC_DIR: &str = "dist";
 
 /// The file holding a generated secret key for a given database.
 pub fn secret_key_path(database_path: &Path) -> PathBuf {

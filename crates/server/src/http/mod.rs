@@ -5,6 +5,7 @@
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod spa;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -212,7 +213,7 @@ impl Application {
             if docs_enabled {
                 app = app.service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document.clone()));
             }
-            app.default_service(web::to(middleware::fallback))
+            app.default_service(web::to(spa::serve))
                 .wrap(cors)
                 .wrap(actix_web::middleware::from_fn(middleware::security_headers))
                 .wrap(actix_web::middleware::from_fn(middleware::error_envelope))

@@ -1,0 +1,370 @@
+// End-to-end tests of the SPA: headless Debian Chromium driven by playwright-core, against
+// the real `bms` binary serving the built SPA (dist/) on a fresh temporary database.
+//
+//   node --test frontend/e2e/          (scripts/test.sh runs it after building both)
+//
+// Environment: BMS_BIN (default target/debug/bms), STATIC_DIR (default dist),
+// CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (default artifacts/screenshots).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = resolve(import.meta.dirname, '../..');
+const require = createRequire(join(root, '.tools/package.json'));
+const { chromium } = require('playwright-core');
+
+const BMS_BIN = process.env.BMS_BIN ?? join(root, 'target/debug/bms');
+const STATIC_DIR = process.env.STATIC_DIR ?? join(root, 'dist');
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(root, 'artifacts/screenshots');
+const ADMIN_PASSWORD = 'Tr1cky-Backup-Passphrase!';
+const VIEWER_PASSWORD = 'Another-Long-Passphrase-42';
+
+let server;
+let base;
+let firstPassword;
+let browser;
+let dataDir;
+
+/** Starts bms on a free port and reads the port and the first admin's password from its log. */
+function startServer() {
+    dataDir = mkdtempSync(join(tmpdir(), 'bms-e2e-'));
+    return new Promise((resolvePromise, reject) => {
+        const child = spawn(BMS_BIN, ['serve'], {
+            env: {
+                ...process.env,
+                DATABASE_PATH: join(dataDir, 'bms.db'),
+                PORT: '0',
+                HOST: '127.0.0.1',
+                STATIC_DIR,
+                RUST_LOG: 'info',
+                DASHBOARD_CACHE_SECONDS: '0',
+            },
+            stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let log = '';
+        const timer = setTimeout(() => reject(new Error(`bms did not start:\n${log}`)), 30000);
+        child.stderr.on('data', (chunk) => {
+            log += chunk.toString();
+            const password = log.match(/password: (\S+)/);
+            const port = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+            if (password && port && !base) {
+                clearTimeout(timer);
+                firstPassword = password[1];
+                base = `http://127.0.0.1:${port[1]}`;
+                resolvePromise(child);
+            }
+        });
+        child.on('exit', (code) => reject(new Error(`bms exited with ${code}:\n${log}`)));
+    });
+}
+
+before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startServer();
+    browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+});
+
+after(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function newPage(options = {}) {
+    const context = await browser.newContext({
+        viewport: { width: 1280, height: 800 },
+        locale: 'en-US',
+        timezoneId: 'Asia/Tokyo',
+        ...options,
+    });
+    const page = await context.newPage();
+    page.errors = [];
+    page.on('pageerror', (error) => page.errors.push(error.message));
+    page.on('console', (message) => {
+        // Expected 4xx answers show up as "Failed to load resource"; anything else is a bug.
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+            page.errors.push(message.text());
+        }
+    });
+    return page;
+}
+
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+async function login(page, username, password) {
+    await page.goto(`${base}/login`);
+    await page.fill('#f-username', username);
+    await page.fill('#f-password', password);
+    await page.click('form button[type=submit]');
+}
+
+async function api(path, { method = 'GET', body, token, apiKey } = {}) {
+    const headers = { 'Content-Type': 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (apiKey) headers['X-API-Key'] = apiKey;
+    const response = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Clicks "Refresh" until `check` passes (evaluation after a change is asynchronous). */
+async function refreshUntil(page, check, what) {
+    for (let attempt = 0; attempt < 30; attempt++) {
+        if (await check()) return;
+        await page.click('button:has-text("Refresh")');
+        await page.waitForTimeout(500);
+    }
+    assert.fail(`timed out waiting for ${what}`);
+}
+
+// The tests share one server and run in order: each builds on the state of the last.
+let jobUrl;
+let apiKey;
+
+test('first login forces a password change; the form shows client and server field errors', async () => {
+    const page = await newPage();
+    await page.goto(base);
+    await page.waitForURL(`${base}/login`);
+    await shot(page, '01-login');
+
+    await login(page, 'admin', 'wrong-password-123');
+    await page.waitForSelector('.error-box');
+    assert.match(await page.textContent('.error-box'), /Wrong username or password/);
+    assert.equal(await page.inputValue('#f-username'), 'admin', 'the username is kept after an error');
+
+    await login(page, 'admin', firstPassword);
+    await page.waitForURL(`${base}/change-password`);
+    await page.fill('#f-current_password', firstPassword);
+    await page.fill('#f-new_password', 'short');
+    assert.equal(await page.textContent('#f-new_password-error'), 'At least 12 characters.', 'checked as you type');
+    // Passes the browser's checks, fails the server's common-password list.
+    await page.fill('#f-new_password', 'password1234');
+    await page.fill('#f-repeat_password', 'password1234');
+    await page.click('form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#f-new_password-error')?.textContent.includes('too common'));
+    assert.equal(await page.inputValue('#f-repeat_password'), 'password1234', 'input kept on error');
+    await shot(page, '02-forced-password-change-error');
+
+    await page.fill('#f-new_password', ADMIN_PASSWORD);
+    await page.fill('#f-repeat_password', ADMIN_PASSWORD);
+    await page.click('form button[type=submit]');
+    await page.waitForURL(`${base}/`);
+    await page.waitForSelector('.tiles');
+    assert.deepEqual(page.errors, []);
+});
+
+test('an operator flow: create a job with copies, report through an API key and a ping URL, see the verdict change', async () => {
+    const page = await newPage();
+    await login(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForSelector('.tiles');
+
+    // Create an API key for the script first (shown once).
+    await page.click('nav >> text=API keys');
+    await page.click('#new-key');
+    await page.fill('#key-form #f-name', 'nightly script');
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('#new-api-key');
+    apiKey = (await page.textContent('#new-api-key')).trim();
+    assert.match(apiKey, /^bms_[0-9a-f]{64}$/);
+
+    await page.click('nav >> text=Jobs');
+    await page.click('#new-job');
+    await page.waitForSelector('#job-form');
+    // A bad input shows its error next to the field, and nothing is sent.
+    await page.fill('#f-grace_minutes', '-5');
+    assert.equal(await page.textContent('#f-grace_minutes-error'), 'A whole number from 0 to 10080.');
+    await page.click('#job-form button[type=submit]');
+    assert.equal(await page.textContent('#f-name-error'), 'Required.');
+    assert.match(page.url(), /\/jobs\/new$/);
+
+    await page.fill('#f-name', 'fileserver01 nightly');
+    await page.selectOption('#f-backup_tool', 'robocopy');
+    await page.fill('#f-target_server', 'fileserver01');
+    await page.fill('#f-timezone', 'Asia/Tokyo');
+    await page.fill('#f-cron_expression', '0 2 * * *');
+    await page.fill('#f-grace_minutes', '60');
+    await page.waitForFunction(() => document.querySelectorAll('#cron-preview li').length === 5);
+    const firstRun = await page.textContent('#cron-preview li');
+    assert.match(firstRun, /02:00/, `next run at 02:00 Tokyo time: ${firstRun}`);
+    await shot(page, '03-job-form-cron-preview');
+    await page.click('#job-form button[type=submit]');
+    await page.waitForURL(/\/jobs\/\d+$/);
+    jobUrl = page.url();
+    const jobId = Number(jobUrl.split('/').pop());
+
+    // Before any copy or result, the copies rule fails.
+    await page.waitForSelector('li.rule[data-rule=copies]');
+    assert.match(await page.getAttribute('li.rule[data-rule=copies]', 'class'), /outcome-fail/);
+
+    const copies = [
+        { type: 'primary', media: 'disk', location: 'Tokyo DC' },
+        { type: 'secondary', media: 'nas', location: 'Osaka DR', offsite: true },
+        { type: 'offline', media: 'tape', location: 'Vault', offline: true },
+    ];
+    for (const copy of copies) {
+        await page.click('#add-copy');
+        await page.selectOption('#copy-form #f-copy_type', copy.type);
+        await page.selectOption('#copy-form #f-media_type', copy.media);
+        await page.fill('#copy-form #f-location', copy.location);
+        if (copy.offsite) await page.check('#copy-form #f-offsite');
+        if (copy.offline) await page.check('#copy-form #f-offline');
+        await page.click('#copy-form button[type=submit]');
+        await page.waitForSelector('#copy-form', { state: 'detached' });
+    }
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length >= 3);
+
+    // The script reports each copy's run with the API key...
+    const { body: session } = await api('/api/v1/auth/login', { method: 'POST', body: { username: 'admin', password: ADMIN_PASSWORD } });
+    const { body: stored } = await api(`/api/v1/jobs/${jobId}/copies`, { token: session.access_token });
+    assert.equal(stored.length, 3, 'three copies stored');
+    const finished = new Date();
+    const started = new Date(finished.getTime() - 25 * 60 * 1000);
+    for (const copy of stored.filter((c) => c.copy_type !== 'primary')) {
+        const result = await api('/api/v1/executions', {
+            method: 'POST',
+            apiKey,
+            body: { job_id: jobId, copy_id: copy.id, result: 'success', started_at: started.toISOString(),
+                finished_at: finished.toISOString(), size_bytes: 5 * 1024 ** 3 },
+        });
+        assert.equal(result.status, 201, JSON.stringify(result.body));
+    }
+    // ...and the primary copy's run through the ping URL shown on the page.
+    const pingUrl = await page.inputValue('#ping-url');
+    assert.match(pingUrl, new RegExp(`^${base}/ping/`));
+    assert.match(await page.textContent('#snippet-curl'), new RegExp(pingUrl.replace(/[/.]/g, '\\$&')));
+    const ping = await fetch(pingUrl, { method: 'POST', body: 'robocopy finished: 0 errors' });
+    assert.equal(ping.status, 200);
+    assert.equal((await ping.text()).trim(), 'OK');
+
+    // The UI shows the runs and the new verdict (3 copies, 3 media, offsite, offline pass).
+    await refreshUntil(page, async () => /outcome-pass/.test(await page.getAttribute('li.rule[data-rule=copies]', 'class')), 'the copies rule to pass');
+    for (const rule of ['media_types', 'offsite', 'offline_or_immutable']) {
+        assert.match(await page.getAttribute(`li.rule[data-rule=${rule}]`, 'class'), /outcome-pass/, rule);
+    }
+    assert.match(await page.textContent('li.rule[data-rule=zero_errors]'), /No restore test/);
+    await page.waitForFunction(() => document.querySelectorAll('table.executions tbody tr').length === 3);
+    const history = await page.textContent('table.executions');
+    assert.match(history, /Ping/);
+    assert.match(history, /API/);
+    assert.match(history, /5\.0 GiB/);
+    await refreshUntil(page, async () => /Up/.test(await page.textContent('h1')), 'the job state to become Up');
+    await shot(page, '04-job-detail');
+
+    await page.click('nav >> text=Executions');
+    await page.waitForSelector('table.executions');
+    assert.equal(await page.locator('table.executions tbody tr').count(), 3);
+    await shot(page, '05-executions');
+
+    await page.click('nav >> text=Dashboard');
+    await page.waitForSelector('.tiles');
+    assert.match(await page.textContent('.tiles'), /1\s*\/\s*1/, 'one active job of one');
+    assert.match(await page.textContent('.dashboard'), /Updated at \d\d:\d\d:\d\d/);
+    await page.waitForSelector('.chart svg');
+    await shot(page, '06-dashboard');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, '07-dashboard-phone');
+    assert.deepEqual(page.errors, []);
+});
+
+test('a viewer sees no write actions and gets a 403 message on a write URL', async () => {
+    const admin = await newPage();
+    await login(admin, 'admin', ADMIN_PASSWORD);
+    await admin.waitForSelector('.tiles');
+    await admin.click('nav >> text=Users');
+    await admin.click('#new-user');
+    await admin.fill('#user-form #f-username', 'noc');
+    await admin.fill('#user-form #f-email', 'not-an-email');
+    await admin.click('#user-form button[type=submit]');
+    assert.equal(await admin.textContent('#f-email-error'), 'Enter a valid e-mail address.');
+    await admin.fill('#user-form #f-email', 'noc@example.co.jp');
+    await admin.selectOption('#user-form #f-role', 'viewer');
+    await admin.click('#user-form button[type=submit]');
+    await admin.waitForSelector('#temporary-password');
+    const temporary = (await admin.textContent('#temporary-password')).trim();
+    await shot(admin, '08-users');
+    await admin.click('nav >> text=Audit log');
+    await admin.waitForSelector('table.audit');
+    assert.match(await admin.textContent('table.audit'), /user\.create/);
+    await admin.click('#verify-audit');
+    await admin.waitForSelector('.notice.ok');
+    await shot(admin, '09-audit');
+
+    const viewer = await newPage();
+    await login(viewer, 'noc', temporary);
+    await viewer.waitForURL(`${base}/change-password`);
+    await viewer.fill('#f-current_password', temporary);
+    await viewer.fill('#f-new_password', VIEWER_PASSWORD);
+    await viewer.fill('#f-repeat_password', VIEWER_PASSWORD);
+    await viewer.click('form button[type=submit]');
+    await viewer.waitForURL(`${base}/`);
+    await viewer.click('nav >> text=Jobs');
+    await viewer.waitForSelector('table.jobs');
+    assert.equal(await viewer.locator('#new-job').count(), 0, 'no create button');
+    assert.equal(await viewer.locator('nav >> text=Users').count(), 0, 'no admin navigation');
+    await viewer.goto(jobUrl);
+    await viewer.waitForSelector('li.rule');
+    assert.equal(await viewer.locator('button:has-text("Delete")').count(), 0);
+    assert.equal(await viewer.locator('#add-copy').count(), 0);
+    await viewer.goto(`${base}/jobs/new`);
+    await viewer.waitForSelector('.error-box');
+    assert.match(await viewer.textContent('.error-box'), /You do not have permission for this\. \(HTTP 403\)/);
+    await shot(viewer, '10-viewer-forbidden');
+    assert.deepEqual(viewer.errors, []);
+});
+
+test('switching to Japanese relabels the UI and is remembered', async () => {
+    const page = await newPage();
+    await login(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForSelector('.tiles');
+    await page.selectOption('#language', 'ja');
+    await page.waitForFunction(() => document.querySelector('nav')?.textContent.includes('ジョブ'));
+    assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+    assert.match(await page.textContent('h1'), /ダッシュボード/);
+    await page.click('nav >> text=ジョブ');
+    await page.waitForSelector('table.jobs');
+    assert.match(await page.textContent('table.jobs thead'), /状態/);
+    assert.match(await page.textContent('table.jobs tbody'), /正常/, 'state badge in Japanese');
+    await shot(page, '11-jobs-ja');
+    await page.reload();
+    await page.waitForSelector('table.jobs');
+    assert.match(await page.textContent('nav'), /ダッシュボード/, 'the choice survives a reload');
+    await page.goto(jobUrl);
+    await page.waitForSelector('li.rule');
+    assert.match(await page.textContent('li.rule[data-rule=copies]'), /データのコピーが3つ/);
+    await shot(page, '12-job-detail-ja');
+});
+
+test('a browser whose language is Japanese starts in Japanese', async () => {
+    const page = await newPage({ locale: 'ja-JP' });
+    await page.goto(`${base}/login`);
+    await page.waitForSelector('form');
+    assert.match(await page.textContent('h1'), /ログイン/);
+});
+
+test('the SPA is served with the security headers, immutable hashed assets and an uncached index', async () => {
+    const index = await fetch(`${base}/jobs/42`);
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const csp = index.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+    assert.doesNotMatch(csp, /unsafe-inline[^;]*;.*script/);
+    const html = await index.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+    const wasm = html.match(/data-wasm="([^"]+)"/)[1];
+    const asset = await fetch(`${base}${wasm}`);
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get('content-type'), 'application/wasm');
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(asset.headers.get('x-content-type-options'), 'nosniff');
+    const missingApi = await fetch(`${base}/api/v1/no-such-route`);
+    assert.equal(missingApi.status, 404);
+    assert.equal((await missingApi.json()).error.code, 'not_found');
+});

@@ -1,0 +1,261 @@
+//! The application shell: session state, route guards (signed in, password changed, role),
+//! the header with navigation and language switch, the idle sign-out, and the routes.
+
+use bms_types::users::{Role, UserDto};
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::api::{self, ApiError, SessionEnd};
+use crate::components::{ErrorBox, Forbidden, Loading};
+use crate::i18n::{self, Lang, tr};
+use crate::pages;
+
+/// Remembered "wall screen" choice: keep the session while the dashboard refreshes itself.
+pub const WALL_MODE_KEY: &str = "bms.wall_mode";
+
+/// Who is signed in, and why the last session ended.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// The signed-in user.
+    pub user: RwSignal<Option<UserDto>>,
+    /// The remembered session has been resumed (or there was none).
+    pub booted: RwSignal<bool>,
+    /// Why the previous session ended, for the login page.
+    pub ended: RwSignal<Option<SessionEnd>>,
+    /// The server could not be reached while resuming.
+    pub boot_error: RwSignal<Option<ApiError>>,
+    /// Last keyboard or pointer activity (`Date.now()` ms).
+    pub last_activity: StoredValue<f64>,
+}
+
+impl Session {
+    fn new() -> Self {
+        Self {
+            user: RwSignal::new(None),
+            booted: RwSignal::new(false),
+            ended: RwSignal::new(None),
+            boot_error: RwSignal::new(None),
+            last_activity: StoredValue::new(js_sys::Date::now()),
+        }
+    }
+
+    /// The signed-in user's role.
+    pub fn role(&self) -> Option<Role> {
+        self.user.with(|user| user.as_ref().map(|user| user.role))
+    }
+
+    /// Admins and operators change jobs, copies and keys.
+    pub fn can_operate(&self) -> bool {
+        matches!(self.role(), Some(Role::Admin | Role::Operator))
+    }
+
+    /// Only admins delete and manage users.
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+
+    /// Admins and auditors read the audit log.
+    pub fn can_audit(&self) -> bool {
+        matches!(self.role(), Some(Role::Admin | Role::Auditor))
+    }
+}
+
+/// The session from context.
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// Mounts the app.
+#[component]
+pub fn App() -> impl IntoView {
+    i18n::init();
+    let session = Session::new();
+    provide_context(session);
+    api::on_session_end(move |reason| {
+        session.user.set(None);
+        session.ended.set(Some(reason));
+    });
+    leptos::task::spawn_local(async move {
+        match api::resume().await {
+            Ok(user) => session.user.set(user),
+            Err(error) => session.boot_error.set(Some(error)),
+        }
+        session.booted.set(true);
+    });
+    watch_idle(session);
+    view! {
+        <Router>
+            <Header/>
+            <main id="main">
+                {move || session.boot_error.get().map(|error| view! { <ErrorBox error=error/> })}
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/change-password") view=|| guarded(&[], pages::login::ForcedChangePage)/>
+                    <Route path=path!("/") view=|| guarded(&[], pages::dashboard::DashboardPage)/>
+                    <Route path=path!("/jobs") view=|| guarded(&[], pages::jobs::JobListPage)/>
+                    <Route path=path!("/jobs/new") view=|| guarded(&[Role::Admin, Role::Operator], pages::job_form::NewJobPage)/>
+                    <Route path=path!("/jobs/:id") view=|| guarded(&[], pages::job_detail::JobDetailPage)/>
+                    <Route path=path!("/jobs/:id/edit") view=|| guarded(&[Role::Admin, Role::Operator], pages::job_form::EditJobPage)/>
+                    <Route path=path!("/executions") view=|| guarded(&[], pages::executions::ExecutionsPage)/>
+                    <Route path=path!("/admin/users") view=|| guarded(&[Role::Admin], pages::users::UsersPage)/>
+                    <Route path=path!("/admin/api-keys") view=|| guarded(&[Role::Admin, Role::Operator], pages::api_keys::ApiKeysPage)/>
+                    <Route path=path!("/admin/audit") view=|| guarded(&[Role::Admin, Role::Auditor], pages::audit::AuditPage)/>
+                    <Route path=path!("/profile") view=|| guarded(&[], pages::login::ProfilePage)/>
+                </Routes>
+            </main>
+            <footer class="footer">
+                {move || i18n::t_with("footer.zone", &[("zone", crate::format::local_zone_name())])}
+            </footer>
+        </Router>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Booting,
+    SignedOut,
+    MustChangePassword,
+    Denied,
+    Granted,
+}
+
+/// Wraps a page: sign-in first, then the forced password change, then the role check.
+fn guarded<V: IntoView + 'static>(roles: &'static [Role], page: fn() -> V) -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    let access = Memo::new(move |_| {
+        if !session.booted.get() {
+            return Access::Booting;
+        }
+        session.user.with(|user| match user {
+            None => Access::SignedOut,
+            Some(user) if user.must_change_password && location.pathname.get() != "/change-password" => {
+                Access::MustChangePassword
+            }
+            Some(user) if !roles.is_empty() && !roles.contains(&user.role) => Access::Denied,
+            Some(_) => Access::Granted,
+        })
+    });
+    move || match access.get() {
+        Access::Booting => view! { <Loading/> }.into_any(),
+        Access::SignedOut => view! { <Redirect path="/login"/> }.into_any(),
+        Access::MustChangePassword => view! { <Redirect path="/change-password"/> }.into_any(),
+        Access::Denied => view! { <Forbidden/> }.into_any(),
+        Access::Granted => page().into_any(),
+    }
+}
+
+/// Ends the session after the server's idle timeout without keyboard or pointer input,
+/// unless the wall-screen mode is on (then the dashboard's refreshes keep it alive up to
+/// the server's maximum session lifetime).
+fn watch_idle(session: Session) {
+    let touch = move || session.last_activity.set_value(js_sys::Date::now());
+    let keydown = window_event_listener(leptos::ev::keydown, move |_| touch());
+    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| touch());
+    let timer = set_interval_with_handle(
+        move || {
+            let signed_in = session.user.with_untracked(Option::is_some);
+            let wall_mode = api::stored(WALL_MODE_KEY).as_deref() == Some("1");
+            let idle = js_sys::Date::now() - session.last_activity.get_value();
+            if signed_in && !wall_mode && idle > api::idle_timeout_ms() {
+                leptos::task::spawn_local(api::logout(SessionEnd::Idle));
+            }
+        },
+        std::time::Duration::from_secs(15),
+    );
+    on_cleanup(move || {
+        keydown.remove();
+        pointer.remove();
+        if let Ok(timer) = timer {
+            timer.clear();
+        }
+    });
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let session = use_session();
+    let signed_in = move || session.user.with(|user| user.as_ref().is_some_and(|u| !u.must_change_password));
+    view! {
+        <header class="topbar">
+            <a class="skip" href="#main">{tr("nav.skip")}</a>
+            <A href="/" attr:class="brand">"bms"</A>
+            <Show when=signed_in>
+                <nav class="nav" aria-label=tr("nav.label")>
+                    <A href="/" exact=true>{tr("nav.dashboard")}</A>
+                    <A href="/jobs">{tr("nav.jobs")}</A>
+                    <A href="/executions">{tr("nav.executions")}</A>
+                    <Show when=move || session.is_admin()>
+                        <A href="/admin/users">{tr("nav.users")}</A>
+                    </Show>
+                    <Show when=move || session.can_operate()>
+                        <A href="/admin/api-keys">{tr("nav.api_keys")}</A>
+                    </Show>
+                    <Show when=move || session.can_audit()>
+                        <A href="/admin/audit">{tr("nav.audit")}</A>
+                    </Show>
+                </nav>
+            </Show>
+            <div class="topbar-end">
+                <label class="lang">
+                    <span class="sr-only">{tr("nav.language")}</span>
+                    <select
+                        id="language"
+                        aria-label=tr("nav.language")
+                        on:change=move |ev| {
+                            if let Some(lang) = Lang::from_code(&event_target_value(&ev)) {
+                                i18n::set_lang(lang);
+                            }
+                        }
+                    >
+                        {Lang::ALL
+                            .into_iter()
+                            .map(|lang| {
+                                view! {
+                                    <option value=lang.code() selected=move || i18n::current() == lang>
+                                        {lang.native_name()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                {move || {
+                    session
+                        .user
+                        .get()
+                        .map(|user| {
+                            view! {
+                                <A href="/profile" attr:class="user">
+                                    {user.username.clone()}
+                                    " ("
+                                    {move || i18n::enum_label("role", user.role.as_str())}
+                                    ")"
+                                </A>
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    on:click=move |_| leptos::task::spawn_local(api::logout(SessionEnd::LoggedOut))
+                                >
+                                    {tr("nav.logout")}
+                                </button>
+                            }
+                        })
+                }}
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <section class="panel">
+            <h1>{tr("notfound.title")}</h1>
+            <p>{tr("notfound.body")}</p>
+            <A href="/">{tr("nav.dashboard")}</A>
+        </section>
+    }
+}

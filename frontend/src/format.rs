@@ -1,0 +1,100 @@
+//! Display formatting: times in the viewer's local zone (with the zone shown), durations,
+//! sizes and percentages. Pure functions over explicit offsets so they can be tested.
+
+use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, Offset, Timelike, Utc};
+
+/// The viewer's IANA time zone (e.g. `Asia/Tokyo`), from the browser.
+pub fn local_zone_name() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|value| value.as_string())
+        .unwrap_or_else(|| "UTC".to_owned())
+}
+
+/// `2026-11-30 21:55 +09:00` in the viewer's zone.
+pub fn datetime(value: DateTime<Utc>) -> String {
+    let offset = value.with_timezone(&Local).offset().fix();
+    datetime_at(value, offset)
+}
+
+/// `datetime` for an explicit offset. Formatted by hand rather than with chrono's
+/// `strftime` parser, which would add its code to the WASM for three fixed patterns.
+pub fn datetime_at(value: DateTime<Utc>, offset: FixedOffset) -> String {
+    let local = value.with_timezone(&offset);
+    let seconds = offset.local_minus_utc();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} {sign}{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// `21:55:12` in the viewer's zone (for "updated at").
+pub fn time_of_day(value: DateTime<Utc>) -> String {
+    let local = value.with_timezone(&Local);
+    format!("{:02}:{:02}:{:02}", local.hour(), local.minute(), local.second())
+}
+
+/// `11-30`, a chart's day label.
+pub fn month_day(day: NaiveDate) -> String {
+    format!("{:02}-{:02}", day.month(), day.day())
+}
+
+/// An optional time, or an em dash.
+pub fn maybe_datetime(value: Option<DateTime<Utc>>) -> String {
+    value.map(datetime).unwrap_or_else(|| "—".to_owned())
+}
+
+/// `1h 02m 03s`, `4m 05s`, `7s`.
+pub fn duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    let (hours, minutes, secs) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+    if hours > 0 {
+        format!("{hours}h {minutes:02}m {secs:02}s")
+    } else if minutes > 0 {
+        format!("{minutes}m {secs:02}s")
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// Binary units with one decimal: `1.5 GiB`, `512 B`.
+pub fn bytes(size: i64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = size.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{size} B") } else { format!("{} {}", one_decimal(value), UNITS[unit]) }
+}
+
+/// `66.7 %` from a percentage (the API sends 0–100), or an em dash when there is nothing
+/// to divide.
+pub fn percent(rate: Option<f64>) -> String {
+    match rate {
+        Some(rate) if rate.is_finite() => format!("{} %", one_decimal(rate)),
+        _ => "—".to_owned(),
+    }
+}
+
+/// `66.7` from 66.66 (non-negative values). Integer arithmetic on purpose: it keeps
+/// core's float formatting, about 20 KB, out of the WASM.
+pub fn one_decimal(value: f64) -> String {
+    let tenths = (value.max(0.0) * 10.0).round() as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// A chart coordinate rounded to whole SVG units (the viewBox is 600 wide: fine enough).
+pub fn px(value: f64) -> String {
+    (value.round() as i64).to_string()
+}

@@ -1,0 +1,5 @@
+//! Entry point Trunk builds into WASM.
+
+fn main() {
+    bms_web::start();
+}

@@ -1,0 +1,206 @@
+//! API keys for scripts and tools: create with scopes, an optional job restriction and
+//! expiry (the key is shown once, with a copy button), list, revoke.
+
+use bms_types::api_keys::{ApiKeyScope, CreateApiKeyRequest, ListApiKeysQuery};
+use chrono::{NaiveDate, TimeZone, Utc};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::{CheckField, CopyButton, Empty, ErrorBox, Field, FormError, FormState, Pagination, loaded};
+use crate::format;
+use crate::i18n::{enum_label, t, t_with, tr};
+use crate::pages::job_detail::confirm;
+use crate::validate::{self, Check};
+
+/// Parses "3, 7" into job ids; `None` when any part is not a positive whole number.
+pub fn parse_job_ids(value: &str) -> Option<Vec<i64>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse::<i64>().ok().filter(|id| *id > 0))
+        .collect()
+}
+
+/// The API keys screen.
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let include_revoked = RwSignal::new(false);
+    let page = RwSignal::new(1u32);
+    let version = RwSignal::new(0u32);
+    let created = RwSignal::new(None::<(String, String)>);
+    let error = RwSignal::new(None);
+    let keys = LocalResource::new(move || {
+        version.track();
+        let query = ListApiKeysQuery {
+            page: Some(page.get()),
+            per_page: Some(50),
+            include_revoked: Some(include_revoked.get()),
+        };
+        async move { api::list_api_keys(&query).await }
+    });
+    view! {
+        <section>
+            <div class="page-head"><h1>{tr("keys.title")}</h1></div>
+            {move || created.get().map(|(name, key)| {
+                let shown = key.clone();
+                view! {
+                    <div class="notice secret" role="status">
+                        <p>{move || t_with("keys.created", &[("name", name.clone())])}</p>
+                        <code id="new-api-key">{shown}</code>
+                        <CopyButton text=key/>
+                    </div>
+                }
+            })}
+            {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
+            <CreateKey version=version created=created/>
+            <CheckField label="keys.include_revoked" name="include_revoked" value=include_revoked/>
+            {move || loaded(keys.get(), |list| {
+                if list.data.is_empty() {
+                    return view! { <Empty key="keys.empty"/> }.into_any();
+                }
+                let meta = list.meta;
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <thead>
+                                <tr>
+                                    <th>{tr("keys.name")}</th>
+                                    <th>{tr("keys.prefix")}</th>
+                                    <th>{tr("keys.scopes")}</th>
+                                    <th>{tr("keys.jobs")}</th>
+                                    <th>{tr("keys.owner")}</th>
+                                    <th>{tr("keys.last_used")}</th>
+                                    <th>{tr("keys.expires")}</th>
+                                    <th></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list.data.into_iter().map(|key| {
+                                    let id = key.id;
+                                    let name = key.name.clone();
+                                    let scopes: Vec<&'static str> = key.scopes.iter().map(|s| s.as_str()).collect();
+                                    let revoke = move |_| {
+                                        if !confirm(&t_with("keys.confirm_revoke", &[("name", name.clone())])) {
+                                            return;
+                                        }
+                                        leptos::task::spawn_local(async move {
+                                            match api::revoke_api_key(id).await {
+                                                Ok(()) => version.update(|v| *v += 1),
+                                                Err(failure) => error.set(Some(failure)),
+                                            }
+                                        });
+                                    };
+                                    let revoked = key.revoked_at;
+                                    view! {
+                                        <tr class:revoked=revoked.is_some()>
+                                            <td>{key.name.clone()}</td>
+                                            <td><code>{key.prefix.clone()} "…"</code></td>
+                                            <td>{move || scopes.iter().map(|s| enum_label("scope", s)).collect::<Vec<_>>().join(", ")}</td>
+                                            <td>{if key.job_ids.is_empty() { t("keys.all_jobs") } else { key.job_ids.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", ") }}</td>
+                                            <td>{key.created_by_username.clone().unwrap_or_default()}</td>
+                                            <td>{format::maybe_datetime(key.last_used_at)}</td>
+                                            <td>{format::maybe_datetime(key.expires_at)}</td>
+                                            <td class="actions">
+                                                {match revoked {
+                                                    Some(at) => view! { <span class="muted">{move || t_with("keys.revoked_at", &[("time", format::datetime(at))])}</span> }.into_any(),
+                                                    None => view! { <button type="button" class="danger" on:click=revoke>{tr("keys.revoke")}</button> }.into_any(),
+                                                }}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pagination meta=meta page=page/>
+                }
+                    .into_any()
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let form = FormState::new();
+    let name = RwSignal::new(String::new());
+    let read = RwSignal::new(false);
+    let ingest = RwSignal::new(true);
+    let jobs = RwSignal::new(String::new());
+    let expires = RwSignal::new(String::new());
+    let name_check = Signal::derive(move || validate::required_text(&name.get(), 100).map(|c| c.message()));
+    let jobs_check = Signal::derive(move || parse_job_ids(&jobs.get()).is_none().then(|| t("check.job_ids")));
+    let scope_missing = move || !read.get() && !ingest.get();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.attempted.set(true);
+        if name_check.get_untracked().is_some() || jobs_check.get_untracked().is_some() || scope_missing() {
+            return;
+        }
+        let mut scopes = Vec::new();
+        if read.get_untracked() {
+            scopes.push(ApiKeyScope::Read);
+        }
+        if ingest.get_untracked() {
+            scopes.push(ApiKeyScope::Ingest);
+        }
+        let job_ids = parse_job_ids(&jobs.get_untracked()).unwrap_or_default();
+        let expires_at = NaiveDate::parse_from_str(&expires.get_untracked(), "%Y-%m-%d")
+            .ok()
+            .and_then(|day| day.and_hms_opt(23, 59, 59))
+            .and_then(|end| chrono::Local.from_local_datetime(&end).earliest())
+            .map(|local| local.with_timezone(&Utc));
+        let request = CreateApiKeyRequest {
+            name: name.get_untracked().trim().to_owned(),
+            scopes,
+            expires_at,
+            job_ids: (!job_ids.is_empty()).then_some(job_ids),
+        };
+        form.busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::create_api_key(&request).await {
+                Ok(answer) => {
+                    created.set(Some((answer.api_key.name, answer.key)));
+                    name.set(String::new());
+                    jobs.set(String::new());
+                    form.attempted.set(false);
+                    form.server.set(None);
+                    open.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(error) => form.server.set(Some(error)),
+            }
+            form.busy.set(false);
+        });
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! { <button type="button" id="new-key" on:click=move |_| open.set(true)>{tr("keys.new")}</button> }
+        >
+            <form class="panel inset" id="key-form" on:submit=submit novalidate=true>
+                <h2>{tr("keys.new")}</h2>
+                <div class="form-grid">
+                    <Field label="keys.name" name="name" value=name form=form check=name_check required=true/>
+                    <Field label="keys.jobs" name="job_ids" value=jobs form=form check=jobs_check hint="keys.jobs_hint" placeholder="3, 7"/>
+                    <Field label="keys.expires" name="expires_at" value=expires form=form kind="date"/>
+                </div>
+                <fieldset>
+                    <legend>{tr("keys.scopes")}</legend>
+                    <CheckField label="enum.scope.read" name="scope_read" value=read/>
+                    <CheckField label="enum.scope.ingest" name="scope_ingest" value=ingest/>
+                    <small class="field-error" aria-live="polite">
+                        {move || (form.attempted.get() && scope_missing()).then(|| Check { key: "check.scopes", params: Vec::new() }.message())}
+                    </small>
+                </fieldset>
+                <FormError form=form/>
+                <div class="button-row">
+                    <button type="submit" disabled=move || form.busy.get()>{tr("common.create")}</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
+                </div>
+            </form>
+        </Show>
+    }
+}

@@ -1,0 +1,131 @@
+//! The audit log (admins and auditors): filters, entries with their details, and a check
+//! of the hash chain.
+
+use bms_types::audit::{AuditOutcome, ListAuditQuery};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::{Empty, ErrorBox, Pagination, SelectField, loaded};
+use crate::format;
+use crate::i18n::{t, t_with, tr};
+
+/// The audit log screen.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let action = RwSignal::new(String::new());
+    let resource = RwSignal::new(String::new());
+    let outcome = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    Effect::watch(move || (action.get(), resource.get(), outcome.get()), move |_, _, _| page.set(1), false);
+    let entries = LocalResource::new(move || {
+        let query = ListAuditQuery {
+            page: Some(page.get()),
+            per_page: Some(50),
+            action: Some(action.get().trim().to_owned()).filter(|a| !a.is_empty()),
+            resource_type: Some(resource.get().trim().to_owned()).filter(|r| !r.is_empty()),
+            outcome: match outcome.get().as_str() {
+                "success" => Some(AuditOutcome::Success),
+                "failure" => Some(AuditOutcome::Failure),
+                _ => None,
+            },
+            ..Default::default()
+        };
+        async move { api::list_audit(&query).await }
+    });
+    let verification = RwSignal::new(None);
+    let verify = move |_| {
+        verification.set(None);
+        leptos::task::spawn_local(async move { verification.set(Some(api::verify_audit().await)) });
+    };
+    let outcomes = Signal::derive(|| {
+        vec![
+            ("success".to_owned(), t("enum.audit_outcome.success")),
+            ("failure".to_owned(), t("enum.audit_outcome.failure")),
+        ]
+    });
+    let text_filter = move |id: &'static str, label: &'static str, value: RwSignal<String>, example: &'static str| {
+        view! {
+            <div class="field">
+                <label for=id>{tr(label)}</label>
+                <input id=id type="search" placeholder=example prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            </div>
+        }
+    };
+    view! {
+        <section>
+            <div class="page-head">
+                <h1>{tr("audit.title")}</h1>
+                <div class="page-actions">
+                    <button type="button" class="secondary" id="verify-audit" on:click=verify>{tr("audit.verify")}</button>
+                </div>
+            </div>
+            {move || verification.get().map(|result| match result {
+                Ok(report) if report.valid => view! {
+                    <div class="notice ok" role="status">{move || t_with("audit.valid", &[("rows", report.rows_checked.to_string())])}</div>
+                }.into_any(),
+                Ok(report) => view! {
+                    <div class="error-box" role="alert">
+                        {move || t_with("audit.broken", &[("id", report.first_broken_id.map(|id| id.to_string()).unwrap_or_default())])}
+                    </div>
+                }.into_any(),
+                Err(error) => view! { <ErrorBox error=error/> }.into_any(),
+            })}
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                {text_filter("f-action", "audit.action", action, "job.create")}
+                {text_filter("f-resource", "audit.resource", resource, "job")}
+                <SelectField label="audit.outcome" name="outcome" value=outcome blank="common.any" options=outcomes/>
+            </form>
+            {move || loaded(entries.get(), |list| {
+                if list.data.is_empty() {
+                    return view! { <Empty key="audit.empty"/> }.into_any();
+                }
+                let meta = list.meta;
+                view! {
+                    <div class="table-wrap">
+                        <table class="audit">
+                            <thead>
+                                <tr>
+                                    <th>"ID"</th>
+                                    <th>{tr("audit.time")}</th>
+                                    <th>{tr("audit.actor")}</th>
+                                    <th>{tr("audit.action")}</th>
+                                    <th>{tr("audit.resource")}</th>
+                                    <th>{tr("audit.outcome")}</th>
+                                    <th>{tr("audit.client_ip")}</th>
+                                    <th>{tr("audit.details")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list.data.into_iter().map(|entry| {
+                                    let outcome = match entry.outcome {
+                                        AuditOutcome::Success => "success",
+                                        AuditOutcome::Failure => "failure",
+                                    };
+                                    let resource = match (&entry.resource_type, &entry.resource_id) {
+                                        (Some(kind), Some(id)) => format!("{kind} #{id}"),
+                                        (Some(kind), None) => kind.clone(),
+                                        _ => String::new(),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <td>{entry.id}</td>
+                                            <td>{format::datetime(entry.occurred_at)}</td>
+                                            <td>{entry.actor_name.clone().unwrap_or_default()}</td>
+                                            <td><code>{entry.action.clone()}</code></td>
+                                            <td>{resource}</td>
+                                            <td><span class=format!("badge audit-{outcome}")>{move || t(&format!("enum.audit_outcome.{outcome}"))}</span></td>
+                                            <td>{entry.client_ip.clone().unwrap_or_default()}</td>
+                                            <td class="message"><code>{entry.details.to_string()}</code></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pagination meta=meta page=page/>
+                }
+                    .into_any()
+            })}
+        </section>
+    }
+}

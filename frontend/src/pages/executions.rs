@@ -1,0 +1,127 @@
+//! Every reported result across jobs, with filters; the table is shared with the job page.
+
+use bms_types::executions::{ExecutionDto, ExecutionResult, ExecutionSource, ListExecutionsQuery};
+use chrono::{NaiveDate, TimeZone, Utc};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::api;
+use crate::components::{Empty, Pagination, SelectField, enum_options, loaded, wire_names};
+use crate::format;
+use crate::i18n::{enum_tr, tr};
+use crate::pages::job_detail::result_badge;
+
+/// A table of runs.
+#[component]
+pub fn ExecutionTable(runs: Vec<ExecutionDto>, show_job: bool) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="executions">
+                <thead>
+                    <tr>
+                        <th>"ID"</th>
+                        {show_job.then(|| view! { <th>{tr("executions.job")}</th> })}
+                        <th>{tr("executions.result")}</th>
+                        <th>{tr("executions.started")}</th>
+                        <th>{tr("executions.finished")}</th>
+                        <th>{tr("executions.duration")}</th>
+                        <th>{tr("executions.size")}</th>
+                        <th>{tr("executions.source")}</th>
+                        <th>{tr("executions.message")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {runs
+                        .into_iter()
+                        .map(|run| {
+                            let source = run.source.as_str();
+                            view! {
+                                <tr>
+                                    <td>"#" {run.id}</td>
+                                    {show_job.then(|| view! { <td><A href=format!("/jobs/{}", run.job_id)>"#" {run.job_id}</A></td> })}
+                                    <td>{result_badge(run.result)}</td>
+                                    <td>{format::maybe_datetime(run.started_at)}</td>
+                                    <td>{format::maybe_datetime(run.finished_at.or(Some(run.received_at)))}</td>
+                                    <td>{run.duration_seconds.map(format::duration).unwrap_or_default()}</td>
+                                    <td>{run.size_bytes.map(format::bytes).unwrap_or_default()}</td>
+                                    <td>{enum_tr("source", source)}</td>
+                                    <td class="message">{run.error_message.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Start of a local date as UTC (the filter's `from`/`to` are whole days in the viewer's zone).
+fn day_start(value: &str, add_days: i64) -> Option<chrono::DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+    let midnight = (day + chrono::Duration::days(add_days)).and_hms_opt(0, 0, 0)?;
+    chrono::Local.from_local_datetime(&midnight).earliest().map(|local| local.with_timezone(&Utc))
+}
+
+/// All results.
+#[component]
+pub fn ExecutionsPage() -> impl IntoView {
+    let query = use_query_map();
+    let result = RwSignal::new(query.with_untracked(|q| q.get("result").unwrap_or_default()));
+    let source = RwSignal::new(String::new());
+    let job = RwSignal::new(query.with_untracked(|q| q.get("job_id").unwrap_or_default()));
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    Effect::watch(
+        move || (result.get(), source.get(), job.get(), from.get(), to.get()),
+        move |_, _, _| page.set(1),
+        false,
+    );
+    let runs = LocalResource::new(move || {
+        let request = ListExecutionsQuery {
+            page: Some(page.get()),
+            per_page: Some(50),
+            job_id: job.get().trim().parse().ok(),
+            result: ExecutionResult::parse(&result.get()),
+            source: ExecutionSource::parse(&source.get()),
+            from: day_start(&from.get(), 0),
+            to: day_start(&to.get(), 1),
+            ..Default::default()
+        };
+        async move { api::list_executions(&request).await }
+    });
+    let date_input = move |id: &'static str, label: &'static str, value: RwSignal<String>| {
+        view! {
+            <div class="field">
+                <label for=id>{tr(label)}</label>
+                <input id=id type="date" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            </div>
+        }
+    };
+    view! {
+        <section>
+            <div class="page-head"><h1>{tr("executions.title")}</h1></div>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <SelectField label="executions.result" name="result" value=result blank="common.any"
+                    options=enum_options("result", wire_names(ExecutionResult::ALL, ExecutionResult::as_str))/>
+                <SelectField label="executions.source" name="source" value=source blank="common.any"
+                    options=enum_options("source", wire_names(ExecutionSource::ALL, ExecutionSource::as_str))/>
+                <div class="field">
+                    <label for="f-job">{tr("executions.job_id")}</label>
+                    <input id="f-job" type="number" min="1" prop:value=move || job.get() on:input=move |ev| job.set(event_target_value(&ev))/>
+                </div>
+                {date_input("f-from", "executions.from", from)}
+                {date_input("f-to", "executions.to", to)}
+            </form>
+            {move || loaded(runs.get(), |list| {
+                if list.data.is_empty() {
+                    return view! { <Empty key="executions.empty"/> }.into_any();
+                }
+                let meta = list.meta;
+                view! { <ExecutionTable runs=list.data show_job=true/><Pagination meta=meta page=page/> }.into_any()
+            })}
+        </section>
+    }
+}

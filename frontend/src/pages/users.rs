@@ -1,0 +1,260 @@
+//! User administration (admins): create, change role, deactivate / activate, unlock, and
+//! reset the password (the temporary password is shown once).
+
+use bms_types::users::{CreateUserRequest, ListUsersQuery, Role, UpdateUserRequest, UserDto};
+use chrono::Utc;
+use leptos::prelude::*;
+
+use crate::api;
+use crate::app::use_session;
+use crate::components::{
+    CopyButton, Empty, ErrorBox, Field, FormError, FormState, Pagination, SelectField, enum_options, loaded,
+};
+use crate::format;
+use crate::i18n::{enum_tr, t, t_with, tr};
+use crate::pages::job_detail::confirm;
+use crate::validate;
+
+fn role_names() -> Vec<&'static str> {
+    Role::ALL.iter().map(|role| role.as_str()).collect()
+}
+
+/// The users screen.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let version = RwSignal::new(0u32);
+    let secret = RwSignal::new(None::<(String, String)>);
+    let error = RwSignal::new(None);
+    let users = LocalResource::new(move || {
+        version.track();
+        let query = ListUsersQuery {
+            page: Some(page.get()),
+            per_page: Some(50),
+            q: Some(search.get()).filter(|q| !q.trim().is_empty()),
+            ..Default::default()
+        };
+        async move { api::list_users(&query).await }
+    });
+    view! {
+        <section>
+            <div class="page-head"><h1>{tr("users.title")}</h1></div>
+            {move || secret.get().map(|(username, password)| {
+                let shown = password.clone();
+                view! {
+                    <div class="notice secret" role="status">
+                        <p>{move || t_with("users.temporary_password", &[("username", username.clone())])}</p>
+                        <code id="temporary-password">{shown}</code>
+                        <CopyButton text=password/>
+                    </div>
+                }
+            })}
+            {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
+            <CreateUser version=version secret=secret/>
+            <div class="filters">
+                <div class="field">
+                    <label for="f-user-q">{tr("common.search")}</label>
+                    <input id="f-user-q" type="search" prop:value=move || search.get() on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }/>
+                </div>
+            </div>
+            {move || loaded(users.get(), |list| {
+                if list.data.is_empty() {
+                    return view! { <Empty key="users.empty"/> }.into_any();
+                }
+                let meta = list.meta;
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <thead>
+                                <tr>
+                                    <th>{tr("users.username")}</th>
+                                    <th>{tr("users.full_name")}</th>
+                                    <th>{tr("users.email")}</th>
+                                    <th>{tr("users.role")}</th>
+                                    <th>{tr("users.status")}</th>
+                                    <th>{tr("users.last_login")}</th>
+                                    <th></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list.data.into_iter().map(|user| view! { <UserRow user=user version=version secret=secret error=error/> }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pagination meta=meta page=page/>
+                }
+                    .into_any()
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: UserDto,
+    version: RwSignal<u32>,
+    secret: RwSignal<Option<(String, String)>>,
+    error: RwSignal<Option<api::ApiError>>,
+) -> impl IntoView {
+    let session = use_session();
+    let id = user.id;
+    let is_self = session.user.with_untracked(|me| me.as_ref().is_some_and(|me| me.id == id));
+    let role = RwSignal::new(user.role.as_str().to_owned());
+    let locked = user.locked_until.is_some_and(|until| until > Utc::now());
+    let run = move |action: &'static str| {
+        leptos::task::spawn_local(async move {
+            match api::user_action(id, action).await {
+                Ok(_) => version.update(|v| *v += 1),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let username = user.username.clone();
+    let reset = move |_| {
+        if !confirm(&t_with("users.confirm_reset", &[("username", username.clone())])) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match api::reset_password(id).await {
+                Ok(answer) => {
+                    if let Some(password) = answer.temporary_password {
+                        secret.set(Some((answer.user.username, password)));
+                    }
+                    version.update(|v| *v += 1);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    Effect::watch(
+        move || role.get(),
+        move |new_role, _, _| {
+            let Some(new_role) = Role::parse(new_role) else { return };
+            leptos::task::spawn_local(async move {
+                let request = UpdateUserRequest { role: Some(new_role), ..Default::default() };
+                match api::update_user(id, &request).await {
+                    Ok(_) => version.update(|v| *v += 1),
+                    Err(failure) => error.set(Some(failure)),
+                }
+            });
+        },
+        false,
+    );
+    let status_key = if !user.is_active {
+        "users.inactive"
+    } else if locked {
+        "users.locked"
+    } else {
+        "users.active"
+    };
+    let active = user.is_active;
+    view! {
+        <tr>
+            <td>{user.username.clone()}</td>
+            <td>{user.full_name.clone()}</td>
+            <td>{user.email.clone()}</td>
+            <td>
+                {if is_self {
+                    let role = user.role.as_str();
+                    view! { <span>{enum_tr("role", role)}</span> }.into_any()
+                } else {
+                    view! {
+                        <select aria-label=tr("users.role") on:change=move |ev| role.set(event_target_value(&ev))>
+                            {role_names().into_iter().map(|name| view! {
+                                <option value=name selected=role.get_untracked() == name>{enum_tr("role", name)}</option>
+                            }).collect_view()}
+                        </select>
+                    }.into_any()
+                }}
+            </td>
+            <td>{move || t(status_key)}</td>
+            <td>{format::maybe_datetime(user.last_login_at)}</td>
+            <td class="actions">
+                {(!is_self).then(|| view! {
+                    {if active {
+                        view! { <button type="button" class="secondary" on:click=move |_| run("deactivate")>{tr("users.deactivate")}</button> }.into_any()
+                    } else {
+                        view! { <button type="button" class="secondary" on:click=move |_| run("activate")>{tr("users.activate")}</button> }.into_any()
+                    }}
+                    {locked.then(|| view! { <button type="button" class="secondary" on:click=move |_| run("unlock")>{tr("users.unlock")}</button> })}
+                    <button type="button" class="secondary" on:click=reset.clone()>{tr("users.reset_password")}</button>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn CreateUser(version: RwSignal<u32>, secret: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let form = FormState::new();
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let full_name = RwSignal::new(String::new());
+    let department = RwSignal::new(String::new());
+    let role = RwSignal::new("viewer".to_owned());
+    let username_check = Signal::derive(move || validate::username(&username.get()).map(|c| c.message()));
+    let email_check = Signal::derive(move || validate::email(&email.get()).map(|c| c.message()));
+    let name_check = Signal::derive(move || validate::max_length(&full_name.get(), 200).map(|c| c.message()));
+    let department_check = Signal::derive(move || validate::max_length(&department.get(), 200).map(|c| c.message()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.attempted.set(true);
+        if [username_check, email_check, name_check, department_check].iter().any(|c| c.get_untracked().is_some()) {
+            return;
+        }
+        let Some(role) = Role::parse(&role.get_untracked()) else { return };
+        let request = CreateUserRequest {
+            username: username.get_untracked().trim().to_owned(),
+            email: email.get_untracked().trim().to_owned(),
+            full_name: Some(full_name.get_untracked()),
+            department: Some(department.get_untracked()),
+            role,
+            password: None,
+            must_change_password: Some(true),
+        };
+        form.busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::create_user(&request).await {
+                Ok(created) => {
+                    if let Some(password) = created.temporary_password {
+                        secret.set(Some((created.user.username, password)));
+                    }
+                    for field in [username, email, full_name, department] {
+                        field.set(String::new());
+                    }
+                    form.attempted.set(false);
+                    form.server.set(None);
+                    open.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(error) => form.server.set(Some(error)),
+            }
+            form.busy.set(false);
+        });
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! { <button type="button" id="new-user" on:click=move |_| open.set(true)>{tr("users.new")}</button> }
+        >
+            <form class="panel inset" id="user-form" on:submit=submit novalidate=true>
+                <h2>{tr("users.new")}</h2>
+                <div class="form-grid">
+                    <Field label="users.username" name="username" value=username form=form check=username_check required=true/>
+                    <Field label="users.email" name="email" value=email form=form check=email_check kind="email" required=true/>
+                    <Field label="users.full_name" name="full_name" value=full_name form=form check=name_check/>
+                    <Field label="users.department" name="department" value=department form=form check=department_check/>
+                    <SelectField label="users.role" name="role" value=role form=form options=enum_options("role", role_names())/>
+                </div>
+                <p class="muted">{tr("users.temporary_hint")}</p>
+                <FormError form=form/>
+                <div class="button-row">
+                    <button type="submit" disabled=move || form.busy.get()>{tr("common.create")}</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
+                </div>
+            </form>
+        </Show>
+    }
+}

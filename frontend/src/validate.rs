@@ -1,0 +1,142 @@
+//! Form checks run as the person types. They mirror the server's rules (the server stays
+//! the authority and its field errors are shown too); each returns a catalog key under
+//! `check.` plus the values its message needs.
+
+/// A broken rule, ready to translate with `i18n::t_with`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Catalog key, e.g. `check.min_length`.
+    pub key: &'static str,
+    /// Placeholder values.
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl Check {
+    fn new(key: &'static str) -> Self {
+        Self { key, params: Vec::new() }
+    }
+
+    fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.push((name, value.to_string()));
+        self
+    }
+
+    /// The message in the current language.
+    pub fn message(&self) -> String {
+        crate::i18n::t_with(self.key, &self.params)
+    }
+}
+
+/// Minimum password length the server enforces by default (`PASSWORD_MIN_LENGTH`).
+pub const PASSWORD_MIN_LENGTH: usize = 12;
+
+/// A value that must not be blank.
+pub fn required(value: &str) -> Option<Check> {
+    value.trim().is_empty().then(|| Check::new("check.required"))
+}
+
+/// At most `max` characters.
+pub fn max_length(value: &str, max: usize) -> Option<Check> {
+    (value.chars().count() > max).then(|| Check::new("check.max_length").with("max", max))
+}
+
+/// Required and at most `max` characters.
+pub fn required_text(value: &str, max: usize) -> Option<Check> {
+    required(value).or_else(|| max_length(value.trim(), max))
+}
+
+/// 3–64 characters of letters, digits, `.`, `_`, `-`.
+pub fn username(value: &str) -> Option<Check> {
+    let value = value.trim();
+    let length = value.chars().count();
+    if !(3..=64).contains(&length) {
+        return Some(Check::new("check.username_length"));
+    }
+    if !value.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        return Some(Check::new("check.username_charset"));
+    }
+    None
+}
+
+/// A plausible e-mail address (the server checks it fully).
+pub fn email(value: &str) -> Option<Check> {
+    let value = value.trim();
+    let valid = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+    }) && !value.contains(char::is_whitespace);
+    (!valid).then(|| Check::new("check.email"))
+}
+
+/// The password policy rules the browser can check (the common-password list is server-side).
+pub fn new_password(password: &str, username: &str) -> Option<Check> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN_LENGTH {
+        return Some(Check::new("check.min_length").with("min", PASSWORD_MIN_LENGTH));
+    }
+    if length > 256 {
+        return Some(Check::new("check.max_length").with("max", 256));
+    }
+    let username = username.trim().to_lowercase();
+    if !username.is_empty() && password.to_lowercase().contains(&username) {
+        return Some(Check::new("check.contains_username"));
+    }
+    None
+}
+
+/// The confirmation matches.
+pub fn confirmation(password: &str, repeated: &str) -> Option<Check> {
+    (password != repeated).then(|| Check::new("check.mismatch"))
+}
+
+/// Empty, or a whole number in `min..=max`.
+pub fn optional_number(value: &str, min: i64, max: i64) -> Option<Check> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<i64>() {
+        Ok(number) if (min..=max).contains(&number) => None,
+        _ => Some(Check::new("check.range").with("min", min).with("max", max)),
+    }
+}
+
+/// A whole number in `min..=max`.
+pub fn number(value: &str, min: i64, max: i64) -> Option<Check> {
+    required(value).or_else(|| optional_number(value, min, max))
+}
+
+/// Empty (manual job) or five whitespace-separated cron fields of cron characters.
+pub fn cron(value: &str) -> Option<Check> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let fields: Vec<&str> = value.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Some(Check::new("check.cron_fields"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '?' | 'L' | '#');
+    if fields.iter().any(|field| !field.chars().all(allowed)) {
+        return Some(Check::new("check.cron_chars"));
+    }
+    None
+}
+
+/// Comma-separated tags: each 1–50 characters, at most 20.
+pub fn tags(value: &str) -> Option<Check> {
+    let tags = split_tags(value);
+    if tags.iter().any(|tag| tag.chars().count() > 50) {
+        return Some(Check::new("check.tag_length"));
+    }
+    (tags.len() > 20).then(|| Check::new("check.tag_count"))
+}
+
+/// Splits the tags field, dropping blanks.
+pub fn split_tags(value: &str) -> Vec<String> {
+    value.split(',').map(str::trim).filter(|tag| !tag.is_empty()).map(str::to_owned).collect()
+}
+
+/// Parses an optional whole number field already checked by `optional_number`.
+pub fn parse_optional(value: &str) -> Option<i64> {
+    value.trim().parse().ok()
+}
