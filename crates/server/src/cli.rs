@@ -1,7 +1,8 @@
-//! The `bms` command line: serve (default), migrate, create-admin, gen-secret,
-//! check-config, audit verify, openapi.
+//! The `bms` command line: serve (default), migrate, db backup/restore/check,
+//! create-admin, gen-secret, check-config, audit verify, openapi.
 
 use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use crate::audit::{self, Actor};
 use crate::auth::password;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config, SecretKeyOrigin};
-use crate::db;
+use crate::db::{self, maintenance};
 use crate::http::{Application, openapi_document};
 use crate::users::{self, NewAccount};
 
@@ -54,6 +55,11 @@ enum Command {
     GenSecret,
     /// Print the effective configuration (secrets masked); non-zero exit when invalid.
     CheckConfig,
+    /// Database backup, restore and integrity check.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Audit-log tools.
     Audit {
         #[command(subcommand)]
@@ -61,6 +67,27 @@ enum Command {
     },
     /// Print the OpenAPI document as JSON.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Write a consistent copy of the database to FILE while the server keeps running,
+    /// and verify it. FILE must not exist.
+    Backup {
+        /// Where to write the backup.
+        file: PathBuf,
+    },
+    /// Replace the database with FILE (checked first). Refused while a server runs; the
+    /// replaced database is kept next to it as `<name>.replaced-<time>`.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
+    /// Check the integrity of the database (or of FILE).
+    Check {
+        /// A backup to check instead of the configured database.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,11 +135,15 @@ fn run_with_config(command: Command, config: Config) -> CliResult {
         }
         Command::Serve => serve(config),
         Command::Migrate { revert } => {
+            let _lock = maintenance::lock_database(&config.database_path)?;
             let pool = db::connect(&config.database_path)?;
             let mut conn = pool.get()?;
             let versions = match revert {
                 Some(count) => db::revert_migrations(&mut conn, count)?,
-                None => db::run_pending_migrations(&mut conn)?,
+                None => {
+                    backup_before_migrations(&config.database_path, &mut conn)?;
+                    db::run_pending_migrations(&mut conn)?
+                }
             };
             let verb = if revert.is_some() { "reverted" } else { "applied" };
             if versions.is_empty() {
@@ -123,6 +154,7 @@ fn run_with_config(command: Command, config: Config) -> CliResult {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Db { command } => db_command(&config.database_path, command),
         Command::CreateAdmin { username, email, password_stdin } => {
             create_admin(&config, username, email, password_stdin)
         }
@@ -145,8 +177,61 @@ fn run_with_config(command: Command, config: Config) -> CliResult {
     }
 }
 
+fn print_check(path: &Path, report: &maintenance::CheckReport) {
+    let rows = |count: Option<i64>| count.map_or_else(|| "-".to_owned(), |count| count.to_string());
+    println!(
+        "{}: integrity ok; {} migrations, {} jobs, {} executions, {} users, {} bytes",
+        path.display(),
+        report.migrations,
+        rows(report.jobs),
+        rows(report.executions),
+        rows(report.users),
+        report.size_bytes
+    );
+}
+
+fn db_command(database_path: &Path, command: DbCommand) -> CliResult {
+    match command {
+        DbCommand::Backup { file } => {
+            let report = maintenance::backup(database_path, &file)?;
+            print_check(&file, &report);
+            println!("backup written to {}", file.display());
+        }
+        DbCommand::Restore { file } => {
+            let report = maintenance::restore(database_path, &file)?;
+            print_check(database_path, &report.restored);
+            match report.replaced {
+                Some(kept) => {
+                    println!("restored {}; the replaced database is kept as {}", file.display(), kept.display())
+                }
+                None => println!("restored {} (there was no database before)", file.display()),
+            }
+        }
+        DbCommand::Check { file } => {
+            let path = file.as_deref().unwrap_or(database_path);
+            print_check(path, &maintenance::check(path)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copies a database that already has data before pending migrations change it.
+fn backup_before_migrations(database_path: &Path, conn: &mut diesel::SqliteConnection) -> CliResult {
+    let pending = db::pending_migration_versions(conn)?;
+    if let Some(first) = pending.first() {
+        let applied = db::applied_migration_count(conn)?;
+        if let Some(path) = maintenance::backup_before_migrations(database_path, applied, first)? {
+            log::info!("backed up the database to {} before applying {} migration(s)", path.display(), pending.len());
+            println!("backed up the database to {} before migrating", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn serve(mut config: Config) -> CliResult {
     crate::logging::init(config.log_dir.as_deref())?;
+    // One server per database; `bms db restore` and `bms migrate` check the same lock.
+    let _lock = maintenance::lock_database(&config.database_path)?;
     match config::ensure_secret_key(&mut config)? {
         SecretKeyOrigin::Environment => log::info!("using SECRET_KEY from the environment"),
         SecretKeyOrigin::Reused(path) => log::info!("using the secret key stored in {}", path.display()),
@@ -161,6 +246,7 @@ fn serve(mut config: Config) -> CliResult {
     let clock = SystemClock;
     {
         let mut conn = pool.get()?;
+        backup_before_migrations(&config.database_path, &mut conn)?;
         for version in db::run_pending_migrations(&mut conn)? {
             log::info!("applied database migration {version}");
         }
@@ -186,6 +272,7 @@ fn serve(mut config: Config) -> CliResult {
     let config = Arc::new(config);
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(Arc::clone(&config), pool, Arc::new(clock))?;
+        crate::shutdown::install(application.handle())?;
         log::info!(
             "bms {} listening on http://{}:{} (database {})",
             env!("CARGO_PKG_VERSION"),
@@ -193,7 +280,10 @@ fn serve(mut config: Config) -> CliResult {
             application.port(),
             config.database_path.display()
         );
-        application.run_until_stopped().await
+        crate::shutdown::notify_ready();
+        let result = application.run_until_stopped().await;
+        log::info!("bms stopped");
+        result
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -190,6 +190,8 @@ pub struct Config {
     pub database_path: PathBuf,
     /// `LOG_DIR`: also log to `LOG_DIR/bms.log`.
     pub log_dir: Option<PathBuf>,
+    /// `METRICS_TOKEN`: bearer token for `GET /metrics`; unset = loopback clients only.
+    pub metrics_token: Option<Secret>,
     /// `STATIC_DIR`: the built SPA served at `/` (default `dist`, Trunk's output; empty =
     /// serve no UI, e.g. when nginx serves it).
     pub static_dir: Option<PathBuf>,
@@ -325,6 +327,7 @@ impl Config {
             secret_key_source,
             database_path,
             log_dir: vars.get("LOG_DIR").map(PathBuf::from),
+            metrics_token: vars.get("METRICS_TOKEN").map(Secret::new),
             // Unlike other variables, set-but-empty means something: no web UI.
             static_dir: match (vars.lookup)("STATIC_DIR") {
                 None => Some(PathBuf::from(DEFAULT_STATIC_DIR)),
@@ -368,6 +371,14 @@ impl Config {
             (
                 "LOG_DIR".to_owned(),
                 self.log_dir.as_ref().map_or("(stderr only)".to_owned(), |dir| dir.display().to_string()),
+            ),
+            (
+                "METRICS_TOKEN".to_owned(),
+                if self.metrics_token.is_some() {
+                    masked(true)
+                } else {
+                    "(not set: /metrics for loopback clients only)".to_owned()
+                },
             ),
             (
                 "STATIC_DIR".to_owned(),

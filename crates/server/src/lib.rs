@@ -16,4 +16,6 @@ pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod logging;
+pub mod metrics;
+pub mod shutdown;
 pub mod users;

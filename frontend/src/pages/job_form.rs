@@ -299,7 +299,7 @@ fn CronPreview(cron: RwSignal<String>, timezone: RwSignal<String>) -> impl IntoV
                                 .next_runs_local
                                 .iter()
                                 .zip(&preview.next_runs)
-                                .map(|(local, utc)| view! { <li>{local.clone()} <span class="muted">" (" {format::datetime(*utc)} ")"</span></li> })
+                                .map(|(local, utc)| view! { <li>{readable_local(local)} <span class="muted">" (" {format::datetime(*utc)} ")"</span></li> })
                                 .collect_view()}
                         </ol>
                     }
@@ -314,5 +314,14 @@ fn CronPreview(cron: RwSignal<String>, timezone: RwSignal<String>) -> impl IntoV
                 },
             }}
         </div>
+    }
+}
+
+/// `2026-12-01T02:00:00+09:00` (the server's RFC 3339 in the job's zone) as
+/// `2026-12-01 02:00 +09:00`.
+fn readable_local(rfc3339: &str) -> String {
+    match (rfc3339.get(..16), rfc3339.get(19..)) {
+        (Some(minutes), Some(offset)) => format!("{} {offset}", minutes.replacen('T', " ", 1)),
+        _ => rfc3339.to_owned(),
     }
 }

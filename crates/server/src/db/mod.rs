@@ -1,6 +1,7 @@
 //! SQLite access: the r2d2 pool with per-connection settings, the embedded migrations,
 //! and `run_db`, the one way handlers reach the database without blocking the executor.
 
+pub mod maintenance;
 pub mod schema;
 
 use std::path::Path;
@@ -82,6 +83,16 @@ pub fn revert_migrations(conn: &mut SqliteConnection, count: usize) -> Migration
         reverted.push(conn.revert_last_migration(MIGRATIONS)?.to_string());
     }
     Ok(reverted)
+}
+
+/// Versions of the embedded migrations not applied to this database, oldest first.
+pub fn pending_migration_versions(conn: &mut SqliteConnection) -> MigrationResult<Vec<String>> {
+    Ok(conn.pending_migrations(MIGRATIONS)?.iter().map(|migration| migration.name().version().to_string()).collect())
+}
+
+/// Number of migrations applied to this database.
+pub fn applied_migration_count(conn: &mut SqliteConnection) -> MigrationResult<usize> {
+    Ok(conn.applied_migrations()?.len())
 }
 
 /// Number of embedded migrations not applied to this database.

@@ -166,7 +166,14 @@ async fn ingest(
     if !violations.is_empty() {
         return Err(ApiError::validation(violations));
     }
-    state.writer.submit(WriteOp::Report { items, principal: Box::new(principal), field_prefix, now }).await
+    let written =
+        state.writer.submit(WriteOp::Report { items, principal: Box::new(principal), field_prefix, now }).await?;
+    for (row, created) in &written {
+        if *created {
+            state.metrics.count_ingested(&row.source, 1);
+        }
+    }
+    Ok(written)
 }
 
 /// Report one backup result. Idempotent with `external_id`: the same id for the same

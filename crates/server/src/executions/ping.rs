@@ -111,6 +111,7 @@ async fn record_ping(
         _ => WriteOp::FinishRun(Box::new(row)),
     };
     state.writer.submit(op).await?;
+    state.metrics.count_ingested("ping", 1);
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK"))
 }
 

@@ -47,6 +47,8 @@ pub struct AppState {
     pub api_key_cache: ApiKeyCache,
     /// The last dashboard summary.
     pub summary_cache: crate::dashboard::SummaryCache,
+    /// Request and ingest counters for `/metrics`.
+    pub metrics: crate::metrics::ProcessMetrics,
 }
 
 impl AppState {
@@ -181,6 +183,7 @@ impl Application {
         let secret = config.secret().map(|secret| secret.expose().to_owned()).ok_or_else(|| {
             std::io::Error::other("no secret key: call config::ensure_secret_key before building the application")
         })?;
+        crate::metrics::started();
         let evaluation = EvaluationSettings { tracking: config.tracking.clone(), timezone: config.default_timezone };
         let (evaluator, inbox) = Evaluator::channel();
         let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator.clone());
@@ -195,6 +198,7 @@ impl Application {
             evaluation,
             api_key_cache: ApiKeyCache::default(),
             summary_cache: crate::dashboard::SummaryCache::default(),
+            metrics: crate::metrics::ProcessMetrics::default(),
         });
         let document = openapi_document();
         let known_routes = web::Data::new(middleware::KnownRoutes::from_document(&document));
@@ -210,6 +214,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(known_routes.clone())
                 .app_data(web::PayloadConfig::new(state.config.max_body_bytes));
+            // Operational, not part of the documented API (see README).
+            app = app.route("/metrics", web::get().to(crate::metrics::metrics));
             if docs_enabled {
                 app = app.service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document.clone()));
             }
@@ -218,10 +224,13 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(middleware::security_headers))
                 .wrap(actix_web::middleware::from_fn(middleware::error_envelope))
                 .wrap(actix_web::middleware::from_fn(middleware::catch_panic))
+                .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         })
         .listen(listener)?
         .shutdown_timeout(30)
+        // Signals are handled by `shutdown::install` (systemd notifications, SIGHUP).
+        .disable_signals()
         .run();
         Ok(Self { server, port })
     }

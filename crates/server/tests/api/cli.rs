@@ -98,9 +98,25 @@ fn create_admin_reads_the_password_from_stdin_and_enforces_the_policy() {
 /// Starts `bms serve`, waits for the "listening" line, returns (child, port, log lines).
 /// The rest of the log is drained in the background so the server never blocks on it.
 pub fn start_server(dir: &std::path::Path) -> (std::process::Child, u16, Vec<String>) {
-    let mut child = bms(dir).env("PORT", "0").stderr(Stdio::piped()).spawn().expect("spawn serve");
+    let (child, port, log) = start_server_logged(dir, &[]);
+    let lines = log.lock().expect("log").lines().map(|line| format!("{line}\n")).collect();
+    (child, port, lines)
+}
+
+/// `start_server` with extra environment; the whole log (also what comes later) is
+/// collected in the returned buffer.
+pub fn start_server_logged(
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+) -> (std::process::Child, u16, std::sync::Arc<std::sync::Mutex<String>>) {
+    let mut command = bms(dir);
+    command.env("PORT", "0").stderr(Stdio::piped());
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("spawn serve");
     let stderr = child.stderr.take().expect("stderr");
-    let mut lines = Vec::new();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut reader = BufReader::new(stderr);
     let mut port = 0;
@@ -109,21 +125,22 @@ pub fn start_server(dir: &std::path::Path) -> (std::process::Child, u16, Vec<Str
         if reader.read_line(&mut line).expect("read") == 0 {
             break;
         }
+        log.lock().expect("log").push_str(&line);
         if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
             port = rest.split_whitespace().next().and_then(|p| p.parse().ok()).expect("port");
-            lines.push(line);
             break;
         }
-        lines.push(line);
     }
-    assert_ne!(port, 0, "server did not start: {lines:?}");
+    assert_ne!(port, 0, "server did not start: {}", log.lock().expect("log"));
+    let sink = std::sync::Arc::clone(&log);
     std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
+        let mut line = String::new();
+        while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+            sink.lock().expect("log").push_str(&line);
+            line.clear();
         }
     });
-    (child, port, lines)
+    (child, port, log)
 }
 
 #[test]

@@ -12,6 +12,8 @@ mod helpers;
 mod http_core;
 mod ingest;
 mod jobs;
+mod metrics;
+mod operations;
 mod role_matrix;
 mod state;
 mod users;
