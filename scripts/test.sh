@@ -45,6 +45,19 @@ step "end-to-end tests: headless Chromium against bms serving the SPA"
 cargo build -p bms-server --bin bms
 node --test frontend/e2e/
 
+step "shellcheck on every shell script"
+shellcheck scripts/*.sh .ci/run deploy/linux/*.sh deploy/linux/bms-ctl deploy/tests/*.sh
+
+step "deploy/linux: install and uninstall in a throwaway root; systemd-analyze verify and security"
+if [ "$(id -u)" -eq 0 ]; then
+    BMS_BINARY=target/debug/bms bash deploy/tests/test-install.sh
+else
+    sudo --preserve-env=PATH BMS_BINARY=target/debug/bms bash deploy/tests/test-install.sh
+fi
+
+step "deploy/linux: real nginx with the shipped site in front of bms"
+BMS_BINARY=target/debug/bms bash deploy/tests/test-nginx.sh
+
 step "openapi/openapi.json is a valid OpenAPI document"
 python3 -m openapi_spec_validator openapi/openapi.json
 

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# A real nginx (Debian's package) with the shipped site (deploy/linux/nginx/), pointed at
+# a bms on a temporary database: the web UI loads through nginx, /api/v1/ and /ping/ work
+# through it, the security headers are there, hashed assets are immutable, gzip is on,
+# HTTP redirects to HTTPS, /metrics is not exposed. Only ports, paths and the certificate
+# (self-signed here, certbot's in production) are substituted in the shipped files.
+#
+#   BMS_BINARY=target/debug/bms deploy/tests/test-nginx.sh
+set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BMS_BINARY=${BMS_BINARY:-$repo_root/target/debug/bms}
+DIST=${BMS_DIST:-$repo_root/dist}
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$work/error.log" ] && tail -5 "$work/error.log" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+
+http_port=$(free_port)
+https_port=$(free_port)
+bms_port=$(free_port)
+base="https://127.0.0.1:$https_port"
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=bms.test.example \
+    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+
+site="$repo_root/deploy/linux/nginx"
+sed -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
+    -e "s|listen 443 ssl http2;|listen 127.0.0.1:$https_port ssl http2;|" \
+    -e '/listen \[::\]/d' \
+    -e "s|server 127.0.0.1:5000;|server 127.0.0.1:$bms_port;|" \
+    -e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$work/cert.pem|" \
+    -e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$work/key.pem|" \
+    -e "s|root /opt/backup-management-system/dist;|root $DIST;|" \
+    -e "s|include snippets/|include $site/|" \
+    "$site/bms.conf" >"$work/site.conf"
+mkdir -p "$work/tmp"
+cat >"$work/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 64; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log $work/access.log;
+    client_body_temp_path $work/tmp/body;
+    proxy_temp_path $work/tmp/proxy;
+    fastcgi_temp_path $work/tmp/fastcgi;
+    uwsgi_temp_path $work/tmp/uwsgi;
+    scgi_temp_path $work/tmp/scgi;
+    include $work/site.conf;
+}
+CONF
+"$NGINX" -t -q -p "$work" -c "$work/nginx.conf" || fail "nginx -t rejected the site"
+echo "nginx -t: the site is valid"
+
+(cd "$work" && SECRET_KEY=nginx-test-secret-key-0123456789abcdef DATABASE_PATH="$work/bms.db" PORT=$bms_port \
+    STATIC_DIR='' TRUSTED_PROXIES=127.0.0.1 exec "$BMS_BINARY" serve 2>"$work/bms.log") &
+pids+=($!)
+"$NGINX" -p "$work" -c "$work/nginx.conf" &
+pids+=($!)
+for _ in $(seq 100); do
+    grep -q "listening on" "$work/bms.log" 2>/dev/null && [ -f "$work/nginx.pid" ] && break
+    sleep 0.1
+done
+grep -q "listening on" "$work/bms.log" || fail "bms did not start: $(cat "$work/bms.log")"
+
+c() { curl -sk --max-time 10 "$@"; }
+header() { # header URL NAME: the value of a response header
+    c -o /dev/null -D - "$1" | tr -d '\r' | awk -v n="$(echo "$2" | tr '[:upper:]' '[:lower:]')" -F': ' 'tolower($1) == n { print $2 }'
+}
+
+# HTTP -> HTTPS.
+expect_status() { [ "$1" = "$2" ] || fail "$3: status $1, want $2"; }
+expect_status "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/jobs")" 301 "HTTP redirect"
+
+# The SPA through nginx: index for client routes, uncached, with the security headers.
+index=$(c "$base/jobs/42")
+grep -q 'id="bms-boot"' <<<"$index" || fail "client route did not get index.html"
+[ "$(header "$base/jobs/42" Cache-Control)" = "no-cache" ] || fail "index.html must be no-cache"
+for name in Strict-Transport-Security X-Content-Type-Options X-Frame-Options Referrer-Policy Content-Security-Policy; do
+    [ -n "$(header "$base/" "$name")" ] || fail "missing $name on the SPA"
+done
+header "$base/" Content-Security-Policy | grep -q "script-src 'self' 'wasm-unsafe-eval'" || fail "CSP does not allow the WASM"
+wasm=$(grep -o 'data-wasm="[^"]*"' <<<"$index" | cut -d'"' -f2)
+[ "$(header "$base$wasm" Cache-Control)" = "public, max-age=31536000, immutable" ] || fail "hashed asset not immutable"
+[ "$(header "$base$wasm" Content-Type)" = "application/wasm" ] || fail "wrong WASM content type"
+[ -n "$(header "$base$wasm" X-Content-Type-Options)" ] || fail "security headers missing on assets"
+gz=$(c -o /dev/null -D - -H 'Accept-Encoding: gzip' "$base$wasm" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-encoding" { print $2 }')
+[ "$gz" = "gzip" ] || fail "WASM not gzipped"
+expect_status "$(c -o /dev/null -w '%{http_code}' "$base/missing-0123456789abcdef.js")" 404 "missing hashed asset"
+
+# The API and health checks through nginx, with bms's own envelope and headers.
+expect_status "$(c -o /dev/null -w '%{http_code}' "$base/health")" 200 "/health"
+[ "$(c "$base/health" | json "['status']")" = "ok" ] || fail "/health body"
+expect_status "$(c -o /dev/null -w '%{http_code}' "$base/metrics")" 404 "/metrics must not be exposed"
+unknown=$(c "$base/api/v1/no-such-route")
+[ "$(json "['error']['code']" <<<"$unknown")" = "not_found" ] || fail "unknown API route: $unknown"
+
+# A whole flow through nginx: first login, password change, a job, a ping, the result.
+password=$(grep -oE 'password: [A-Za-z0-9]+' "$work/bms.log" | head -1 | cut -d' ' -f2)
+login=$(c -H 'Content-Type: application/json' -d "{\"username\":\"admin\",\"password\":\"$password\"}" "$base/api/v1/auth/login")
+token=$(json "['access_token']" <<<"$login")
+new_password='Nginx-Proxied-Passphrase-2026'
+changed=$(c -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+    -d "{\"current_password\":\"$password\",\"new_password\":\"$new_password\"}" "$base/api/v1/auth/change-password")
+token=$(json "['access_token']" <<<"$changed")
+job=$(c -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+    -d '{"name":"through nginx","job_type":"file","backup_tool":"rsync"}' "$base/api/v1/jobs")
+job_id=$(json "['id']" <<<"$job")
+ping_token=$(json "['ping_token']" <<<"$job")
+[ "$(c -X POST --data 'rsync done' "$base/ping/$ping_token")" = "OK" ] || fail "ping through nginx"
+runs=$(c -H "Authorization: Bearer $token" "$base/api/v1/executions?job_id=$job_id")
+[ "$(json "['meta']['total']" <<<"$runs")" = "1" ] || fail "the ping result is not stored: $runs"
+[ "$(json "['data'][0]['log']" <<<"$runs")" = "rsync done" ] || fail "the ping body is not the log"
+# The audit log records the real client address, passed on by nginx (a trusted proxy).
+audit=$(c -H "Authorization: Bearer $token" "$base/api/v1/audit-log?action=job.create")
+[ "$(json "['data'][0]['client_ip']" <<<"$audit")" = "127.0.0.1" ] || fail "client IP not forwarded: $audit"
+echo "nginx test passed"
