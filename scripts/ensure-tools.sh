@@ -57,6 +57,12 @@ if [ "$want_test_tools" = true ]; then
     command -v chromedriver >/dev/null 2>&1 || apt_packages+=(chromium-driver)
     command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
     command -v shellcheck >/dev/null 2>&1 || apt_packages+=(shellcheck)
+    # The Windows build (cross-compiled) and its smoke test.
+    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || apt_packages+=(gcc-mingw-w64-x86-64)
+    command -v wine >/dev/null 2>&1 || apt_packages+=(wine64)
+    command -v file >/dev/null 2>&1 || apt_packages+=(file)
+    command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+    command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
     # A Japanese font, so the Japanese screenshots are legible (users' systems have one).
     fc-list :lang=ja 2>/dev/null | grep -q . || apt_packages+=(fonts-ipafont-gothic)
     if [ "${#apt_packages[@]}" -gt 0 ]; then
@@ -65,6 +71,10 @@ if [ "$want_test_tools" = true ]; then
         [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
         "${sudo_cmd[@]}" apt-get update -qq
         DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+    fi
+    if ! rustup target list --installed 2>/dev/null | grep -qx 'x86_64-pc-windows-gnu'; then
+        log "adding the x86_64-pc-windows-gnu target"
+        rustup target add x86_64-pc-windows-gnu
     fi
     if [ ! -f "$TOOLS_DIR/node_modules/playwright-core/package.json" ]; then
         log "installing playwright-core (drives the Debian Chromium; no browser download)"

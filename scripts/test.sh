@@ -58,6 +58,9 @@ fi
 step "deploy/linux: real nginx with the shipped site in front of bms"
 BMS_BINARY=target/debug/bms bash deploy/tests/test-nginx.sh
 
+step "deploy/windows: cross-compiled bms.exe, smoke-tested under Wine"
+bash deploy/tests/test-windows.sh
+
 step "openapi/openapi.json is a valid OpenAPI document"
 python3 -m openapi_spec_validator openapi/openapi.json
 

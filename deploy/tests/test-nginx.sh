@@ -64,6 +64,17 @@ CONF
 "$NGINX" -t -q -p "$work" -c "$work/nginx.conf" || fail "nginx -t rejected the site"
 echo "nginx -t: the site is valid"
 
+# The container variant (docker/nginx.conf) must be valid too; `bms` is the compose
+# service name, resolved by Docker's DNS, so it is pointed at localhost here.
+sed -e "s|server bms:5000;|server 127.0.0.1:$bms_port;|" \
+    -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
+    -e "s|root /usr/share/nginx/html;|root $DIST;|" \
+    -e "s|include snippets/|include $site/|" \
+    "$repo_root/docker/nginx.conf" >"$work/docker-site.conf"
+sed "s|include $work/site.conf;|include $work/docker-site.conf;|" "$work/nginx.conf" >"$work/nginx-docker.conf"
+"$NGINX" -t -q -p "$work" -c "$work/nginx-docker.conf" || fail "nginx -t rejected docker/nginx.conf"
+echo "nginx -t: docker/nginx.conf is valid"
+
 (cd "$work" && SECRET_KEY=nginx-test-secret-key-0123456789abcdef DATABASE_PATH="$work/bms.db" PORT=$bms_port \
     STATIC_DIR='' TRUSTED_PROXIES=127.0.0.1 exec "$BMS_BINARY" serve 2>"$work/bms.log") &
 pids+=($!)

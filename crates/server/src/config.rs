@@ -228,13 +228,20 @@ pub struct Config {
 pub const SECRET_KEY_FILE: &str = "secret_key";
 
 impl Config {
-    /// Loads `.env` (if present) and parses the process environment.
+    /// Loads the env file (`BMS_ENV_FILE`, else `.env` in the working directory, if
+    /// present; the process environment wins over both) and parses the environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a malformed one is an error worth reporting.
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(error) if error.not_found() => {}
-            Err(error) => return Err(ConfigError::new(".env", error.to_string())),
+        // A missing .env is normal; a missing BMS_ENV_FILE or a malformed file is an error
+        // worth reporting.
+        match std::env::var_os("BMS_ENV_FILE") {
+            Some(path) => {
+                dotenvy::from_path(&path).map_err(|error| ConfigError::new("BMS_ENV_FILE", error.to_string()))?;
+            }
+            None => match dotenvy::dotenv() {
+                Ok(_) => {}
+                Err(error) if error.not_found() => {}
+                Err(error) => return Err(ConfigError::new(".env", error.to_string())),
+            },
         }
         Self::from_lookup(|name| std::env::var(name).ok())
     }

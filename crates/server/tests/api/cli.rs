@@ -182,3 +182,21 @@ fn first_start_creates_the_admin_once_and_stores_a_private_secret() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn bms_env_file_names_the_configuration_file_and_a_missing_one_is_an_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("bms.env");
+    std::fs::write(&file, "PORT=6123\nSECRET_KEY=env-file-secret-key-0123456789abcdef\n").expect("write");
+    let ok = bms(dir.path()).arg("check-config").env("BMS_ENV_FILE", &file).output().expect("run");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success() && stdout.contains("PORT=6123"), "{stdout}");
+    // The process environment wins over the file.
+    let overridden =
+        bms(dir.path()).arg("check-config").env("BMS_ENV_FILE", &file).env("PORT", "6124").output().expect("run");
+    assert!(String::from_utf8_lossy(&overridden.stdout).contains("PORT=6124"));
+    let missing =
+        bms(dir.path()).arg("check-config").env("BMS_ENV_FILE", dir.path().join("nope.env")).output().expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("BMS_ENV_FILE"));
+}
