@@ -63,6 +63,7 @@ if [ "$want_test_tools" = true ]; then
     command -v file >/dev/null 2>&1 || apt_packages+=(file)
     command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
     command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
+    command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || apt_packages+=(logrotate)
     # A Japanese font, so the Japanese screenshots are legible (users' systems have one).
     fc-list :lang=ja 2>/dev/null | grep -q . || apt_packages+=(fonts-ipafont-gothic)
     if [ "${#apt_packages[@]}" -gt 0 ]; then

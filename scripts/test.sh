@@ -50,13 +50,16 @@ shellcheck scripts/*.sh .ci/run deploy/linux/*.sh deploy/linux/bms-ctl deploy/te
 
 step "deploy/linux: install and uninstall in a throwaway root; systemd-analyze verify and security"
 if [ "$(id -u)" -eq 0 ]; then
-    BMS_BINARY=target/debug/bms bash deploy/tests/test-install.sh
+    BMS_BINARY="$PWD/target/debug/bms" bash deploy/tests/test-install.sh
 else
-    sudo --preserve-env=PATH BMS_BINARY=target/debug/bms bash deploy/tests/test-install.sh
+    sudo --preserve-env=PATH BMS_BINARY="$PWD/target/debug/bms" bash deploy/tests/test-install.sh
 fi
 
 step "deploy/linux: real nginx with the shipped site in front of bms"
-BMS_BINARY=target/debug/bms bash deploy/tests/test-nginx.sh
+BMS_BINARY="$PWD/target/debug/bms" bash deploy/tests/test-nginx.sh
+
+step "deploy/linux: logrotate with the shipped rule against a running bms (SIGHUP reopen)"
+BMS_BINARY="$PWD/target/debug/bms" bash deploy/tests/test-logrotate.sh
 
 step "deploy/windows: cross-compiled bms.exe, smoke-tested under Wine"
 bash deploy/tests/test-windows.sh

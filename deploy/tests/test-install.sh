@@ -8,7 +8,8 @@
 #   BMS_BINARY=target/debug/bms deploy/tests/test-install.sh
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export BMS_BINARY=${BMS_BINARY:-$repo_root/target/debug/bms}
+BMS_BINARY=$(realpath "${BMS_BINARY:-$repo_root/target/debug/bms}")
+export BMS_BINARY
 export BMS_DIST=${BMS_DIST:-$repo_root/dist}
 export SERVER_NAME=bms.test.example
 root=$(mktemp -d)

@@ -8,7 +8,7 @@
 #   BMS_BINARY=target/debug/bms deploy/tests/test-nginx.sh
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BMS_BINARY=${BMS_BINARY:-$repo_root/target/debug/bms}
+BMS_BINARY=$(realpath "${BMS_BINARY:-$repo_root/target/debug/bms}")
 DIST=${BMS_DIST:-$repo_root/dist}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 work=$(mktemp -d)

@@ -317,6 +317,15 @@ test('a viewer sees no write actions and gets a 403 message on a write URL', asy
     await viewer.waitForSelector('.error-box');
     assert.match(await viewer.textContent('.error-box'), /You do not have permission for this\. \(HTTP 403\)/);
     await shot(viewer, '10-viewer-forbidden');
+
+    // Deactivating the account ends its sessions: the open page says so on the login screen.
+    const { body: session } = await api('/api/v1/auth/login', { method: 'POST', body: { username: 'admin', password: ADMIN_PASSWORD } });
+    const { body: users } = await api('/api/v1/users?q=noc', { token: session.access_token });
+    const deactivated = await api(`/api/v1/users/${users.data[0].id}/deactivate`, { method: 'POST', token: session.access_token, body: {} });
+    assert.equal(deactivated.status, 200);
+    await viewer.click('nav >> text=Executions');
+    await viewer.waitForURL(`${base}/login`);
+    assert.match(await viewer.textContent('.notice'), /Your session has ended/);
     assert.deepEqual(viewer.errors, []);
 });
 

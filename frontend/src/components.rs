@@ -347,3 +347,42 @@ pub fn CopyButton(#[prop(into)] text: Signal<String>) -> impl IntoView {
 pub fn wire_names<E: Copy>(all: &'static [E], as_str: fn(E) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|item| as_str(*item)).collect()
 }
+
+/// A loaded page of items as a table: the loading and error states, the empty message,
+/// the header row (catalog keys; `""` for an unlabelled column), one row per item and the
+/// pagination.
+pub fn paged_table<T: 'static, R: IntoView + 'static>(
+    state: Option<Result<(Vec<T>, PageMeta), ApiError>>,
+    page: RwSignal<u32>,
+    empty_key: &'static str,
+    class: &'static str,
+    headers: &'static [&'static str],
+    row: impl Fn(T) -> R + 'static,
+) -> AnyView {
+    loaded(state, move |(items, meta)| {
+        if items.is_empty() {
+            return view! { <Empty key=empty_key/> }.into_any();
+        }
+        let head =
+            headers
+                .iter()
+                .map(|key| {
+                    if key.is_empty() {
+                        view! { <th></th> }.into_any()
+                    } else {
+                        view! { <th>{tr(key)}</th> }.into_any()
+                    }
+                })
+                .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table class=class>
+                    <thead><tr>{head}</tr></thead>
+                    <tbody>{items.into_iter().map(row).collect_view()}</tbody>
+                </table>
+            </div>
+            <Pagination meta=meta page=page/>
+        }
+        .into_any()
+    })
+}

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{CheckField, CopyButton, Empty, ErrorBox, Field, FormError, FormState, Pagination, loaded};
+use crate::components::{CheckField, CopyButton, ErrorBox, Field, FormError, FormState, paged_table};
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::pages::job_detail::confirm;
@@ -55,28 +55,14 @@ pub fn ApiKeysPage() -> impl IntoView {
             {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
             <CreateKey version=version created=created/>
             <CheckField label="keys.include_revoked" name="include_revoked" value=include_revoked/>
-            {move || loaded(keys.get(), |list| {
-                if list.data.is_empty() {
-                    return view! { <Empty key="keys.empty"/> }.into_any();
-                }
-                let meta = list.meta;
-                view! {
-                    <div class="table-wrap">
-                        <table>
-                            <thead>
-                                <tr>
-                                    <th>{tr("keys.name")}</th>
-                                    <th>{tr("keys.prefix")}</th>
-                                    <th>{tr("keys.scopes")}</th>
-                                    <th>{tr("keys.jobs")}</th>
-                                    <th>{tr("keys.owner")}</th>
-                                    <th>{tr("keys.last_used")}</th>
-                                    <th>{tr("keys.expires")}</th>
-                                    <th></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {list.data.into_iter().map(|key| {
+            {move || {
+                paged_table(
+                    keys.get().map(|r| r.map(|list| (list.data, list.meta))),
+                    page,
+                    "keys.empty",
+                    "keys",
+                    &["keys.name", "keys.prefix", "keys.scopes", "keys.jobs", "keys.owner", "keys.last_used", "keys.expires", ""],
+                    move |key| {
                                     let id = key.id;
                                     let name = key.name.clone();
                                     let scopes: Vec<&'static str> = key.scopes.iter().map(|s| s.as_str()).collect();
@@ -109,14 +95,9 @@ pub fn ApiKeysPage() -> impl IntoView {
                                             </td>
                                         </tr>
                                     }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    <Pagination meta=meta page=page/>
-                }
-                    .into_any()
-            })}
+                                },
+                )
+            }}
         </section>
     }
 }

@@ -5,7 +5,7 @@ use bms_types::audit::{AuditOutcome, ListAuditQuery};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{Empty, ErrorBox, Pagination, SelectField, loaded};
+use crate::components::{ErrorBox, SelectField, paged_table};
 use crate::format;
 use crate::i18n::{t, t_with, tr};
 
@@ -75,28 +75,14 @@ pub fn AuditPage() -> impl IntoView {
                 {text_filter("f-resource", "audit.resource", resource, "job")}
                 <SelectField label="audit.outcome" name="outcome" value=outcome blank="common.any" options=outcomes/>
             </form>
-            {move || loaded(entries.get(), |list| {
-                if list.data.is_empty() {
-                    return view! { <Empty key="audit.empty"/> }.into_any();
-                }
-                let meta = list.meta;
-                view! {
-                    <div class="table-wrap">
-                        <table class="audit">
-                            <thead>
-                                <tr>
-                                    <th>"ID"</th>
-                                    <th>{tr("audit.time")}</th>
-                                    <th>{tr("audit.actor")}</th>
-                                    <th>{tr("audit.action")}</th>
-                                    <th>{tr("audit.resource")}</th>
-                                    <th>{tr("audit.outcome")}</th>
-                                    <th>{tr("audit.client_ip")}</th>
-                                    <th>{tr("audit.details")}</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {list.data.into_iter().map(|entry| {
+            {move || {
+                paged_table(
+                    entries.get().map(|r| r.map(|list| (list.data, list.meta))),
+                    page,
+                    "audit.empty",
+                    "audit",
+                    &["common.id", "audit.time", "audit.actor", "audit.action", "audit.resource", "audit.outcome", "audit.client_ip", "audit.details"],
+                    |entry| {
                                     let outcome = match entry.outcome {
                                         AuditOutcome::Success => "success",
                                         AuditOutcome::Failure => "failure",
@@ -118,14 +104,9 @@ pub fn AuditPage() -> impl IntoView {
                                             <td class="message"><code>{entry.details.to_string()}</code></td>
                                         </tr>
                                     }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    <Pagination meta=meta page=page/>
-                }
-                    .into_any()
-            })}
+                                },
+                )
+            }}
         </section>
     }
 }

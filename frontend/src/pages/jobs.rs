@@ -8,9 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api;
 use crate::app::use_session;
-use crate::components::{
-    ComplianceBadge, Empty, Pagination, SelectField, StateBadge, enum_options, loaded, wire_names,
-};
+use crate::components::{ComplianceBadge, SelectField, StateBadge, enum_options, paged_table, wire_names};
 use crate::format;
 use crate::i18n::{enum_tr, tr};
 
@@ -74,30 +72,14 @@ pub fn JobListPage() -> impl IntoView {
                 <SelectField label="jobs.job_type" name="job_type" value=job_type blank="common.any"
                     options=enum_options("job_type", wire_names(JobType::ALL, JobType::as_str))/>
             </form>
-            {move || loaded(jobs.get(), |list| {
-                if list.data.is_empty() {
-                    return view! { <Empty key="jobs.empty"/> }.into_any();
-                }
-                let meta = list.meta;
-                view! {
-                    <div class="table-wrap">
-                        <table class="jobs">
-                            <thead>
-                                <tr>
-                                    <th>{tr("jobs.name")}</th>
-                                    <th>{tr("jobs.state")}</th>
-                                    <th>{tr("jobs.compliance")}</th>
-                                    <th>{tr("jobs.backup_tool")}</th>
-                                    <th>{tr("jobs.target_server")}</th>
-                                    <th>{tr("jobs.last_run")}</th>
-                                    <th>{tr("jobs.next_expected")}</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {list
-                                    .data
-                                    .into_iter()
-                                    .map(|job| {
+            {move || {
+                paged_table(
+                    jobs.get().map(|r| r.map(|list| (list.data, list.meta))),
+                    page,
+                    "jobs.empty",
+                    "jobs",
+                    &["jobs.name", "jobs.state", "jobs.compliance", "jobs.backup_tool", "jobs.target_server", "jobs.last_run", "jobs.next_expected"],
+                    |job| {
                                         let tool = job.backup_tool.as_str();
                                         let status = job.status.clone();
                                         view! {
@@ -114,15 +96,9 @@ pub fn JobListPage() -> impl IntoView {
                                                 <td>{format::maybe_datetime(status.as_ref().and_then(|s| s.next_expected_at))}</td>
                                             </tr>
                                         }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    <Pagination meta=meta page=page/>
-                }
-                    .into_any()
-            })}
+                                    },
+                )
+            }}
         </section>
     }
 }

@@ -7,9 +7,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::app::use_session;
-use crate::components::{
-    CopyButton, Empty, ErrorBox, Field, FormError, FormState, Pagination, SelectField, enum_options, loaded,
-};
+use crate::components::{CopyButton, ErrorBox, Field, FormError, FormState, SelectField, enum_options, paged_table};
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
 use crate::pages::job_detail::confirm;
@@ -58,34 +56,16 @@ pub fn UsersPage() -> impl IntoView {
                     <input id="f-user-q" type="search" prop:value=move || search.get() on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }/>
                 </div>
             </div>
-            {move || loaded(users.get(), |list| {
-                if list.data.is_empty() {
-                    return view! { <Empty key="users.empty"/> }.into_any();
-                }
-                let meta = list.meta;
-                view! {
-                    <div class="table-wrap">
-                        <table>
-                            <thead>
-                                <tr>
-                                    <th>{tr("users.username")}</th>
-                                    <th>{tr("users.full_name")}</th>
-                                    <th>{tr("users.email")}</th>
-                                    <th>{tr("users.role")}</th>
-                                    <th>{tr("users.status")}</th>
-                                    <th>{tr("users.last_login")}</th>
-                                    <th></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {list.data.into_iter().map(|user| view! { <UserRow user=user version=version secret=secret error=error/> }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    <Pagination meta=meta page=page/>
-                }
-                    .into_any()
-            })}
+            {move || {
+                paged_table(
+                    users.get().map(|r| r.map(|list| (list.data, list.meta))),
+                    page,
+                    "users.empty",
+                    "users",
+                    &["users.username", "users.full_name", "users.email", "users.role", "users.status", "users.last_login", ""],
+                    move |user| view! { <UserRow user=user version=version secret=secret error=error/> },
+                )
+            }}
         </section>
     }
 }

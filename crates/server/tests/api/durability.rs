@@ -2,17 +2,14 @@
 //! of concurrent ingest. Runs the real `bms` binary as a separate process.
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::cli::{bms, start_server};
-
-const PASSWORD: &str = "Durable-Ingest-Pass-2026";
+use crate::cli::start_server;
+use crate::operations::{PASSWORD, job_and_key, prepare};
 
 async fn login(client: &reqwest::Client, base: &str) -> String {
     let reply: Value = client
@@ -30,43 +27,11 @@ async fn login(client: &reqwest::Client, base: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_result_survives_a_sigkill_during_concurrent_ingest() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut create = bms(dir.path())
-        .env("SECRET_KEY", "durability-test-secret-key-0123456789")
-        .args(["create-admin", "--username", "ops", "--email", "ops@example.com", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("create-admin");
-    create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("write");
-    assert!(create.wait().expect("wait").success());
-
-    std::fs::write(dir.path().join(".env"), "SECRET_KEY=durability-test-secret-key-0123456789\n").expect(".env");
+    prepare(dir.path());
     let (mut server, port, _) = start_server(dir.path());
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let token = login(&client, &base).await;
-    let job: Value = client
-        .post(format!("{base}/api/v1/jobs"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "durable", "job_type": "file", "backup_tool": "custom"}))
-        .send()
-        .await
-        .expect("job")
-        .json()
-        .await
-        .expect("json");
-    let job_id = job["id"].as_i64().expect("job id");
-    let key: Value = client
-        .post(format!("{base}/api/v1/api-keys"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "ingest", "scopes": ["ingest"]}))
-        .send()
-        .await
-        .expect("key")
-        .json()
-        .await
-        .expect("json");
-    let key = key["key"].as_str().expect("secret").to_owned();
+    let (job_id, key) = job_and_key(&client, &base).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -15,10 +15,12 @@ use serde_json::{Value, json};
 
 use crate::cli::{bms, start_server_logged};
 
-const PASSWORD: &str = "Operations-Pass-2026!";
+/// The password of `ops`, the administrator `prepare` creates.
+pub const PASSWORD: &str = "Operations-Pass-2026!";
 const SECRET: &str = "operations-test-secret-key-0123456789";
 
-fn prepare(dir: &Path) {
+/// Writes a `.env` with a fixed secret and creates the administrator `ops` with the CLI.
+pub fn prepare(dir: &Path) {
     std::fs::write(dir.join(".env"), format!("SECRET_KEY={SECRET}\n")).expect(".env");
     let mut create = bms(dir)
         .args(["create-admin", "--username", "ops", "--email", "ops@example.com", "--password-stdin"])
@@ -81,8 +83,8 @@ async fn stop(mut server: Server) -> std::process::ExitStatus {
     }
 }
 
-/// Logs in, creates a job and an ingest key; returns (job id, key).
-async fn job_and_key(client: &reqwest::Client, base: &str) -> (i64, String) {
+/// Logs in as `ops`, creates a job and an ingest key; returns (job id, key).
+pub async fn job_and_key(client: &reqwest::Client, base: &str) -> (i64, String) {
     let login: Value = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": "ops", "password": PASSWORD}))

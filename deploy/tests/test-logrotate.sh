@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Debian's logrotate with the shipped /etc/logrotate.d/bms rule, forced once against a
+# running bms that logs to LOG_DIR: the file is rotated, the SIGHUP of postrotate makes bms
+# reopen bms.log, and new lines go to the new file. Substituted for the test: the log
+# directory, the owner (the test has no backup-mgmt user) and the systemctl call (no
+# systemd here), which becomes a kill -HUP of the same process.
+set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BMS_BINARY=$(realpath "${BMS_BINARY:-$repo_root/target/debug/bms}")
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+(cd "$work" && SECRET_KEY=logrotate-test-secret-key-0123456789ab PORT=$port LOG_DIR="$work/logs" STATIC_DIR='' \
+    exec "$BMS_BINARY" serve 2>/dev/null) &
+pid=$!
+for _ in $(seq 100); do
+    grep -q "listening on" "$work/logs/bms.log" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q "listening on" "$work/logs/bms.log" || fail "bms did not start"
+
+sed -e "s|/var/log/backup-mgmt/\*.log|$work/logs/*.log|" \
+    -e "s|create 0640 backup-mgmt backup-mgmt|create 0640 $(id -un) $(id -gn)|" \
+    -e "s|systemctl kill --kill-whom=main --signal=HUP bms.service|kill -HUP $pid|" \
+    "$repo_root/deploy/linux/logrotate.conf" >"$work/logrotate.conf"
+grep -q "kill -HUP $pid" "$work/logrotate.conf" || fail "the postrotate line was not found in logrotate.conf"
+logrotate -f -s "$work/state" "$work/logrotate.conf"
+[ -f "$work/logs/bms.log.1" ] || fail "bms.log was not rotated"
+for _ in $(seq 50); do
+    curl -s "http://127.0.0.1:$port/health" >/dev/null
+    grep -q "GET /health" "$work/logs/bms.log" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q "reopened the log file" "$work/logs/bms.log" || fail "bms did not reopen its log after SIGHUP"
+grep -q "GET /health" "$work/logs/bms.log" || fail "new lines do not reach the new bms.log"
+! grep -q "GET /health" "$work/logs/bms.log.1" || fail "bms kept writing to the rotated file"
+echo "logrotate test passed"
