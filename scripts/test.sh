@@ -61,6 +61,9 @@ BMS_BINARY="$PWD/target/debug/bms" bash deploy/tests/test-nginx.sh
 step "deploy/linux: logrotate with the shipped rule against a running bms (SIGHUP reopen)"
 BMS_BINARY="$PWD/target/debug/bms" bash deploy/tests/test-logrotate.sh
 
+step "docker/: Dockerfile and compose file (static checks; no container engine here)"
+python3 deploy/tests/test-docker.py
+
 step "deploy/windows: cross-compiled bms.exe, smoke-tested under Wine"
 bash deploy/tests/test-windows.sh
 

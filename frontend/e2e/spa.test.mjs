@@ -28,34 +28,36 @@ let base;
 let firstPassword;
 let browser;
 let dataDir;
+const extraServers = [];
 
-/** Starts bms on a free port and reads the port and the first admin's password from its log. */
-function startServer() {
-    dataDir = mkdtempSync(join(tmpdir(), 'bms-e2e-'));
+/** Starts bms on a free port; reads the port and the first admin's password from its log. */
+function startServer(extraEnv = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'bms-e2e-'));
     return new Promise((resolvePromise, reject) => {
         const child = spawn(BMS_BIN, ['serve'], {
             env: {
                 ...process.env,
-                DATABASE_PATH: join(dataDir, 'bms.db'),
+                DATABASE_PATH: join(dir, 'bms.db'),
                 PORT: '0',
                 HOST: '127.0.0.1',
                 STATIC_DIR,
                 RUST_LOG: 'info',
                 DASHBOARD_CACHE_SECONDS: '0',
+                ...extraEnv,
             },
             stdio: ['ignore', 'ignore', 'pipe'],
         });
         let log = '';
+        let started = false;
         const timer = setTimeout(() => reject(new Error(`bms did not start:\n${log}`)), 30000);
         child.stderr.on('data', (chunk) => {
             log += chunk.toString();
             const password = log.match(/password: (\S+)/);
             const port = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-            if (password && port && !base) {
+            if (password && port && !started) {
+                started = true;
                 clearTimeout(timer);
-                firstPassword = password[1];
-                base = `http://127.0.0.1:${port[1]}`;
-                resolvePromise(child);
+                resolvePromise({ child, dir, password: password[1], base: `http://127.0.0.1:${port[1]}` });
             }
         });
         child.on('exit', (code) => reject(new Error(`bms exited with ${code}:\n${log}`)));
@@ -65,6 +67,8 @@ function startServer() {
 before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer();
+    ({ base, password: firstPassword, dir: dataDir } = server);
+    server = server.child;
     browser = await chromium.launch({
         executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
         args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -76,6 +80,10 @@ after(async () => {
     await browser?.close();
     server?.kill('SIGTERM');
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const extra of extraServers) {
+        extra.child.kill('SIGTERM');
+        rmSync(extra.dir, { recursive: true, force: true });
+    }
 });
 
 async function newPage(options = {}) {
@@ -99,18 +107,18 @@ async function newPage(options = {}) {
 
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-async function login(page, username, password) {
-    await page.goto(`${base}/login`);
+async function login(page, username, password, at = base) {
+    await page.goto(`${at}/login`);
     await page.fill('#f-username', username);
     await page.fill('#f-password', password);
     await page.click('form button[type=submit]');
 }
 
-async function api(path, { method = 'GET', body, token, apiKey } = {}) {
+async function api(path, { method = 'GET', body, token, apiKey } = {}, at = base) {
     const headers = { 'Content-Type': 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (apiKey) headers['X-API-Key'] = apiKey;
-    const response = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const response = await fetch(`${at}${path}`, { method, headers, body: body && JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : null };
 }
@@ -376,4 +384,37 @@ test('the SPA is served with the security headers, immutable hashed assets and a
     const missingApi = await fetch(`${base}/api/v1/no-such-route`);
     assert.equal(missingApi.status, 404);
     assert.equal((await missingApi.json()).error.code, 'not_found');
+});
+
+test('with one-minute access tokens every call refreshes first, one at a time, and the session survives', async () => {
+    // ACCESS_TOKEN_MINUTES=1 is inside the UI's 60-second refresh margin, so each request
+    // refreshes before it is sent. The dashboard sends two at once: if refreshes were not
+    // serialised, both would present the same refresh token, and reuse detection would
+    // revoke the session.
+    const short = await startServer({ ACCESS_TOKEN_MINUTES: '1', SESSION_IDLE_TIMEOUT_MINUTES: '5' });
+    extraServers.push(short);
+    const page = await newPage();
+    await login(page, 'admin', short.password, short.base);
+    await page.waitForURL(`${short.base}/change-password`);
+    await page.fill('#f-current_password', short.password);
+    await page.fill('#f-new_password', ADMIN_PASSWORD);
+    await page.fill('#f-repeat_password', ADMIN_PASSWORD);
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('.tiles');
+    for (const screen of ['Jobs', 'Executions', 'Dashboard', 'Users', 'Audit log', 'Dashboard']) {
+        await page.click(`nav >> text=${screen}`);
+        await page.waitForSelector('table, .tiles, .empty');
+    }
+    await page.click('button:has-text("Refresh")');
+    await page.waitForSelector('.tiles');
+    assert.equal(await page.locator('.notice').count(), 0, 'still signed in');
+    assert.match(page.url(), new RegExp(`^${short.base}/$`));
+    // The server saw many refreshes (its own request metrics) and no refresh-token reuse.
+    const metrics = await (await fetch(`${short.base}/metrics`)).text();
+    const refreshes = Number(metrics.match(/bms_http_requests_total\{method="POST",route="\/api\/v1\/auth\/refresh",status="200"\} (\d+)/)?.[1] ?? 0);
+    assert.ok(refreshes >= 6, `expected a refresh before each request, saw ${refreshes}`);
+    const { body: session } = await api('/api/v1/auth/login', { method: 'POST', body: { username: 'admin', password: ADMIN_PASSWORD } }, short.base);
+    const { body: reuse } = await api('/api/v1/audit-log?action=auth.refresh_token_reuse', { token: session.access_token }, short.base);
+    assert.equal(reuse.meta.total, 0, 'no refresh token was presented twice');
+    assert.deepEqual(page.errors, []);
 });
