@@ -91,6 +91,7 @@ async function newPage(options = {}) {
         viewport: { width: 1280, height: 800 },
         locale: 'en-US',
         timezoneId: 'Asia/Tokyo',
+        permissions: ['clipboard-read', 'clipboard-write'],
         ...options,
     });
     const page = await context.newPage();
@@ -182,6 +183,9 @@ test('an operator flow: create a job with copies, report through an API key and 
     await page.waitForSelector('#new-api-key');
     apiKey = (await page.textContent('#new-api-key')).trim();
     assert.match(apiKey, /^bms_[0-9a-f]{64}$/);
+    await page.click('.notice.secret button');
+    await page.waitForFunction(() => document.querySelector('.notice.secret button')?.textContent === 'Copied');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), apiKey, 'the copy button copies the key');
 
     await page.click('nav >> text=Jobs');
     await page.click('#new-job');

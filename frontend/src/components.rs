@@ -320,25 +320,29 @@ pub fn CheckField(
     }
 }
 
-/// Copies `text` to the clipboard and says so; where the clipboard API is unavailable
-/// (plain HTTP on a LAN address) the text stays selectable next to it.
+/// Copies `text` to the clipboard and says so. Browsers offer the clipboard API only on
+/// HTTPS and localhost; elsewhere (plain HTTP on a LAN address) calling it would throw, so
+/// the button says to copy by hand instead (the text is shown selectable next to it).
 #[component]
 pub fn CopyButton(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    let state = RwSignal::new("common.copy");
     let copy = move |_| {
         let value = text.get_untracked();
-        if let Some(window) = web_sys::window() {
-            let promise = window.navigator().clipboard().write_text(&value);
-            leptos::task::spawn_local(async move {
-                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                    copied.set(true);
-                }
-            });
+        let Some(navigator) = web_sys::window().map(|window| window.navigator()) else { return };
+        let available = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|value| !value.is_undefined());
+        if !available {
+            state.set("common.copy_manual");
+            return;
         }
+        let promise = navigator.clipboard().write_text(&value);
+        leptos::task::spawn_local(async move {
+            let copied = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            state.set(if copied { "common.copied" } else { "common.copy_manual" });
+        });
     };
     view! {
         <button type="button" class="secondary" on:click=copy>
-            {move || if copied.get() { t("common.copied") } else { t("common.copy") }}
+            {move || t(state.get())}
         </button>
     }
 }

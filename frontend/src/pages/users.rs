@@ -113,10 +113,12 @@ fn UserRow(
             let Some(new_role) = Role::parse(new_role) else { return };
             leptos::task::spawn_local(async move {
                 let request = UpdateUserRequest { role: Some(new_role), ..Default::default() };
-                match api::update_user(id, &request).await {
-                    Ok(_) => version.update(|v| *v += 1),
-                    Err(failure) => error.set(Some(failure)),
+                // Reload either way: on a refusal (the last administrator, say) the list
+                // shows the role that is really stored.
+                if let Err(failure) = api::update_user(id, &request).await {
+                    error.set(Some(failure));
                 }
+                version.update(|v| *v += 1);
             });
         },
         false,
