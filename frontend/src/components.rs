@@ -146,6 +146,12 @@ impl FormState {
         })
     }
 
+    /// After a successful submit: no error, and untouched fields stop showing checks.
+    pub fn succeeded(&self) {
+        self.attempted.set(false);
+        self.server.set(None);
+    }
+
     /// Forgets the server's complaint about `field` once the person edits it.
     pub fn clear_field(&self, field: &str) {
         let has = self.server.with_untracked(|error| error.as_ref().is_some_and(|e| e.violation(field).is_some()));

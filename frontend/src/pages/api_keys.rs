@@ -146,8 +146,7 @@ fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>
                     created.set(Some((answer.api_key.name, answer.key)));
                     name.set(String::new());
                     jobs.set(String::new());
-                    form.attempted.set(false);
-                    form.server.set(None);
+                    form.succeeded();
                     open.set(false);
                     version.update(|v| *v += 1);
                 }

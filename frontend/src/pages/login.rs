@@ -108,8 +108,7 @@ fn ChangePasswordForm(
             match api::change_password(current.get_untracked(), new.get_untracked()).await {
                 Ok(user) => {
                     session.user.set(Some(user));
-                    form.server.set(None);
-                    form.attempted.set(false);
+                    form.succeeded();
                     for field in [current, new, repeat] {
                         field.set(String::new());
                     }

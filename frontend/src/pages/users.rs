@@ -206,8 +206,7 @@ fn CreateUser(version: RwSignal<u32>, secret: RwSignal<Option<(String, String)>>
                     for field in [username, email, full_name, department] {
                         field.set(String::new());
                     }
-                    form.attempted.set(false);
-                    form.server.set(None);
+                    form.succeeded();
                     open.set(false);
                     version.update(|v| *v += 1);
                 }

@@ -9,20 +9,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::cli::start_server;
-use crate::operations::{PASSWORD, job_and_key, prepare};
-
-async fn login(client: &reqwest::Client, base: &str) -> String {
-    let reply: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "ops", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    reply["access_token"].as_str().expect("token").to_owned()
-}
+use crate::operations::{job_and_key, login, prepare};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_result_survives_a_sigkill_during_concurrent_ingest() {

@@ -83,9 +83,9 @@ async fn stop(mut server: Server) -> std::process::ExitStatus {
     }
 }
 
-/// Logs in as `ops`, creates a job and an ingest key; returns (job id, key).
-pub async fn job_and_key(client: &reqwest::Client, base: &str) -> (i64, String) {
-    let login: Value = client
+/// An access token for `ops`.
+pub async fn login(client: &reqwest::Client, base: &str) -> String {
+    let reply: Value = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": "ops", "password": PASSWORD}))
         .send()
@@ -94,7 +94,12 @@ pub async fn job_and_key(client: &reqwest::Client, base: &str) -> (i64, String) 
         .json()
         .await
         .expect("json");
-    let token = login["access_token"].as_str().expect("token").to_owned();
+    reply["access_token"].as_str().expect("token").to_owned()
+}
+
+/// Logs in as `ops`, creates a job and an ingest key; returns (job id, key).
+pub async fn job_and_key(client: &reqwest::Client, base: &str) -> (i64, String) {
+    let token = login(client, base).await;
     let job: Value = client
         .post(format!("{base}/api/v1/jobs"))
         .bearer_auth(&token)
