@@ -422,3 +422,19 @@ test('with one-minute access tokens every call refreshes first, one at a time, a
     assert.equal(reuse.meta.total, 0, 'no refresh token was presented twice');
     assert.deepEqual(page.errors, []);
 });
+
+test('thirty idle minutes without keyboard or mouse sign the person out with the reason', async () => {
+    const page = await newPage();
+    // The page's clock is Playwright's: 31 minutes pass in an instant.
+    await page.clock.install();
+    await login(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForSelector('.tiles');
+    await page.clock.fastForward('31:00');
+    await page.waitForURL(`${base}/login`);
+    assert.match(await page.textContent('.notice'), /signed out after 30 minutes without activity/);
+    await shot(page, '13-signed-out-idle');
+    // The UI forgot the session (and told the server): a reload stays on the sign-in page.
+    await page.reload();
+    await page.waitForSelector('form');
+    assert.match(page.url(), /\/login$/);
+});

@@ -150,9 +150,14 @@ fn drop_tokens() {
     TOKENS.with(|tokens| *tokens.borrow_mut() = None);
 }
 
-/// Ends the local session and tells the app why.
+/// Ends the local session and tells the app why. Only the first end counts: requests
+/// still in flight that fail because of it must not replace the reason.
 pub fn end_session(reason: SessionEnd) {
-    drop_tokens();
+    let had_session = TOKENS.with(|tokens| tokens.borrow_mut().take().is_some());
+    forget(REFRESH_TOKEN_KEY);
+    if !had_session {
+        return;
+    }
     let callback = ON_SESSION_END.with(|slot| slot.borrow().clone());
     if let Some(callback) = callback {
         callback(reason);
@@ -320,10 +325,15 @@ pub async fn resume() -> Result<Option<UserDto>, ApiError> {
     }
 }
 
-/// Signs out on the server (best effort) and forgets the tokens.
+/// Forgets the tokens at once (so nothing else uses or refreshes them), then signs out on
+/// the server with the last access token (best effort: the server's idle and lifetime
+/// limits end the session anyway).
 pub async fn logout(reason: SessionEnd) {
-    let _: Result<IgnoredAny, ApiError> = send_json(Method::POST, "/auth/logout", &Empty {}).await;
+    let access = TOKENS.with(|tokens| tokens.borrow().as_ref().map(|t| t.access.clone()));
     end_session(reason);
+    if let (Some(access), Ok(body)) = (access, json(&Empty {})) {
+        let _ = send_raw(Method::POST, &url("/auth/logout"), Some(&access), Some(&body)).await;
+    }
 }
 
 /// Changes the password; the server revokes every session and returns a fresh pair.

@@ -396,3 +396,14 @@ pub fn paged_table<T: 'static, R: IntoView + 'static>(
         .into_any()
     })
 }
+
+/// A labelled date input for list filters.
+#[component]
+pub fn DateFilter(id: &'static str, label: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{tr(label)}</label>
+            <input id=id type="date" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+        </div>
+    }
+}

@@ -1,7 +1,7 @@
 //! Display formatting: times in the viewer's local zone (with the zone shown), durations,
 //! sizes and percentages. Pure functions over explicit offsets so they can be tested.
 
-use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, Offset, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, Offset, TimeZone, Timelike, Utc};
 
 /// The viewer's IANA time zone (e.g. `Asia/Tokyo`), from the browser.
 pub fn local_zone_name() -> String {
@@ -97,4 +97,12 @@ pub fn one_decimal(value: f64) -> String {
 /// A chart coordinate rounded to whole SVG units (the viewBox is 600 wide: fine enough).
 pub fn px(value: f64) -> String {
     (value.round() as i64).to_string()
+}
+
+/// The start of a `YYYY-MM-DD` day in the viewer's zone, plus `add_days`, as UTC: date
+/// filters are whole local days (`to` uses the next day's start).
+pub fn local_day_start(value: &str, add_days: i64) -> Option<DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+    let midnight = (day + chrono::Duration::days(add_days)).and_hms_opt(0, 0, 0)?;
+    Local.from_local_datetime(&midnight).earliest().map(|local| local.with_timezone(&Utc))
 }

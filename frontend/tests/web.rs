@@ -110,6 +110,10 @@ fn times_show_the_offset_and_sizes_durations_and_rates_read_well() {
     assert_eq!(format::one_decimal(99.96), "100.0");
     assert_eq!(format::one_decimal(0.04), "0.0");
     assert_eq!(format::px(12.5), "13");
+    let start = format::local_day_start("2026-11-30", 0).expect("a day");
+    let end = format::local_day_start("2026-11-30", 1).expect("the next day");
+    assert_eq!((end - start).num_hours(), 24);
+    assert_eq!(format::local_day_start("30/11/2026", 0), None);
 }
 
 #[wasm_bindgen_test]

@@ -5,7 +5,7 @@ use bms_types::audit::{AuditOutcome, ListAuditQuery};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{ErrorBox, SelectField, paged_table};
+use crate::components::{DateFilter, ErrorBox, SelectField, paged_table};
 use crate::format;
 use crate::i18n::{t, t_with, tr};
 
@@ -15,8 +15,14 @@ pub fn AuditPage() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let resource = RwSignal::new(String::new());
     let outcome = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
-    Effect::watch(move || (action.get(), resource.get(), outcome.get()), move |_, _, _| page.set(1), false);
+    Effect::watch(
+        move || (action.get(), resource.get(), outcome.get(), from.get(), to.get()),
+        move |_, _, _| page.set(1),
+        false,
+    );
     let entries = LocalResource::new(move || {
         let query = ListAuditQuery {
             page: Some(page.get()),
@@ -28,6 +34,8 @@ pub fn AuditPage() -> impl IntoView {
                 "failure" => Some(AuditOutcome::Failure),
                 _ => None,
             },
+            from: format::local_day_start(&from.get(), 0),
+            to: format::local_day_start(&to.get(), 1),
             ..Default::default()
         };
         async move { api::list_audit(&query).await }
@@ -74,6 +82,8 @@ pub fn AuditPage() -> impl IntoView {
                 {text_filter("f-action", "audit.action", action, "job.create")}
                 {text_filter("f-resource", "audit.resource", resource, "job")}
                 <SelectField label="audit.outcome" name="outcome" value=outcome blank="common.any" options=outcomes/>
+                <DateFilter id="f-audit-from" label="executions.from" value=from/>
+                <DateFilter id="f-audit-to" label="executions.to" value=to/>
             </form>
             {move || {
                 paged_table(

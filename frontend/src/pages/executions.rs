@@ -1,13 +1,12 @@
 //! Every reported result across jobs, with filters; the table is shared with the job page.
 
 use bms_types::executions::{ExecutionDto, ExecutionResult, ExecutionSource, ListExecutionsQuery};
-use chrono::{NaiveDate, TimeZone, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api;
-use crate::components::{Empty, Pagination, SelectField, enum_options, loaded, wire_names};
+use crate::components::{DateFilter, Empty, Pagination, SelectField, enum_options, loaded, wire_names};
 use crate::format;
 use crate::i18n::{enum_tr, tr};
 use crate::pages::job_detail::result_badge;
@@ -57,13 +56,6 @@ pub fn ExecutionTable(runs: Vec<ExecutionDto>, show_job: bool) -> impl IntoView 
     }
 }
 
-/// Start of a local date as UTC (the filter's `from`/`to` are whole days in the viewer's zone).
-fn day_start(value: &str, add_days: i64) -> Option<chrono::DateTime<Utc>> {
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
-    let midnight = (day + chrono::Duration::days(add_days)).and_hms_opt(0, 0, 0)?;
-    chrono::Local.from_local_datetime(&midnight).earliest().map(|local| local.with_timezone(&Utc))
-}
-
 /// All results.
 #[component]
 pub fn ExecutionsPage() -> impl IntoView {
@@ -86,20 +78,12 @@ pub fn ExecutionsPage() -> impl IntoView {
             job_id: job.get().trim().parse().ok(),
             result: ExecutionResult::parse(&result.get()),
             source: ExecutionSource::parse(&source.get()),
-            from: day_start(&from.get(), 0),
-            to: day_start(&to.get(), 1),
+            from: format::local_day_start(&from.get(), 0),
+            to: format::local_day_start(&to.get(), 1),
             ..Default::default()
         };
         async move { api::list_executions(&request).await }
     });
-    let date_input = move |id: &'static str, label: &'static str, value: RwSignal<String>| {
-        view! {
-            <div class="field">
-                <label for=id>{tr(label)}</label>
-                <input id=id type="date" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
-            </div>
-        }
-    };
     view! {
         <section>
             <div class="page-head"><h1>{tr("executions.title")}</h1></div>
@@ -112,8 +96,8 @@ pub fn ExecutionsPage() -> impl IntoView {
                     <label for="f-job">{tr("executions.job_id")}</label>
                     <input id="f-job" type="number" min="1" prop:value=move || job.get() on:input=move |ev| job.set(event_target_value(&ev))/>
                 </div>
-                {date_input("f-from", "executions.from", from)}
-                {date_input("f-to", "executions.to", to)}
+                <DateFilter id="f-from" label="executions.from" value=from/>
+                <DateFilter id="f-to" label="executions.to" value=to/>
             </form>
             {move || loaded(runs.get(), |list| {
                 if list.data.is_empty() {
