@@ -130,7 +130,7 @@ pub async fn me(
     responses(
         (status = 200, description = "Changed; a fresh session", body = TokenResponse),
         (status = 400, description = "Wrong current password or policy violation", body = ApiErrorBody),
-        (status = 401, description = "Not authenticated", body = ApiErrorBody),
+        (status = 401, description = "Not authenticated, or the wrong current password locked the account (its sessions end)", body = ApiErrorBody),
     ),
     security(("bearer" = []))
 )]

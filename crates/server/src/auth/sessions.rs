@@ -173,28 +173,9 @@ pub fn login(
             fail(conn, "inactive")?;
             return Ok(None);
         }
-        // An expired lock starts a fresh count.
-        let previous_failures = if user.locked_until.is_some() { 0 } else { user.failed_login_count };
         if !password_ok {
-            let failures = previous_failures + 1;
-            let locks = failures >= ctx.settings.login_max_attempts;
-            let locked_until = locks.then(|| ctx.now + Duration::minutes(ctx.settings.lockout_minutes));
-            diesel::update(users::table.find(user.id))
-                .set((
-                    users::failed_login_count.eq(if locks { 0 } else { failures }),
-                    users::locked_until.eq(locked_until),
-                ))
-                .execute(conn)?;
             fail(conn, "wrong_password")?;
-            if let Some(until) = locked_until {
-                audit::record(
-                    conn,
-                    ctx.now,
-                    &actor,
-                    AuditEvent::success("auth.lockout", "user", user.id)
-                        .with_details(json!({"failed_attempts": failures, "locked_until": until})),
-                )?;
-            }
+            count_password_failure(conn, ctx, &user, &actor)?;
             return Ok(None);
         }
         diesel::update(users::table.find(user.id))
@@ -301,6 +282,36 @@ pub fn logout(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, se
     })
 }
 
+/// Counts a wrong password against `user` (sign-in or password change alike, so a stolen
+/// access token cannot guess the password faster than the sign-in form); at the limit the
+/// account locks and its sessions end. Returns when the lock ends, if it locked.
+fn count_password_failure(
+    conn: &mut SqliteConnection,
+    ctx: &SessionContext<'_>,
+    user: &User,
+    actor: &Actor,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    // An expired lock starts a fresh count.
+    let previous_failures = if user.locked_until.is_some() { 0 } else { user.failed_login_count };
+    let failures = previous_failures + 1;
+    let locks = failures >= ctx.settings.login_max_attempts;
+    let locked_until = locks.then(|| ctx.now + Duration::minutes(ctx.settings.lockout_minutes));
+    diesel::update(users::table.find(user.id))
+        .set((users::failed_login_count.eq(if locks { 0 } else { failures }), users::locked_until.eq(locked_until)))
+        .execute(conn)?;
+    if let Some(until) = locked_until {
+        let revoked = revoke_all_sessions(conn, user.id, "locked", ctx.now)?;
+        audit::record(
+            conn,
+            ctx.now,
+            actor,
+            AuditEvent::success("auth.lockout", "user", user.id)
+                .with_details(json!({"failed_attempts": failures, "locked_until": until, "sessions_revoked": revoked})),
+        )?;
+    }
+    Ok(locked_until)
+}
+
 /// Changes the caller's own password: checks the current one and the policy, revokes
 /// every session of the account (other devices included) and opens a fresh one.
 pub fn change_password(
@@ -313,7 +324,7 @@ pub fn change_password(
     let user = User::find(conn, user_id)?;
     let actor = Actor::user(user.id, &user.username, ctx.client_ip.clone());
     if !verify_password(current_password, &user.password_hash) {
-        conn.immediate_transaction(|conn| {
+        let locked = conn.immediate_transaction(|conn| {
             audit::record(
                 conn,
                 ctx.now,
@@ -321,8 +332,17 @@ pub fn change_password(
                 AuditEvent::failure("auth.password_change")
                     .on("user", user.id)
                     .with_details(json!({"reason": "wrong_current_password"})),
-            )
+            )?;
+            // Re-read inside the transaction: concurrent attempts must all count.
+            let user = User::find(conn, user.id)?;
+            count_password_failure(conn, ctx, &user, &actor)
         })?;
+        if locked.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::SessionRevoked,
+                "Too many wrong passwords: the account is locked and its sessions have ended.",
+            ));
+        }
         return Err(ApiError::invalid_field("current_password", "incorrect", "the current password is not correct"));
     }
     let mut violations =

@@ -266,3 +266,48 @@ async fn the_minimum_password_length_is_configurable() {
         .await;
     assert_eq!(reply.violation(), ("password".to_owned(), "min_length".to_owned()));
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_towards_lockout_and_the_lock_ends_the_session() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let erin = app.create_user(&admin, "erin", "operator").await;
+    // A stolen access token must not guess the password faster than the sign-in form.
+    let token = app.access_token("erin", STRONG_PASSWORD).await;
+    let wrong = json!({"current_password": "not-her-password-1", "new_password": "A-Whole-New-Passphrase-9"});
+    for _ in 0..4 {
+        let reply = app.post("/api/v1/auth/change-password", Some(&token), &wrong).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(reply.violation(), ("current_password".to_owned(), "incorrect".to_owned()));
+    }
+    // Sign-in failures and change-password failures share one count.
+    assert_eq!(app.login("erin", "wrong-password-123").await.status, StatusCode::UNAUTHORIZED);
+    let user = app.get(&format!("/api/v1/users/{erin}"), Some(&admin)).await;
+    assert_eq!(user.body["locked_until"], "2026-11-30T09:15:00Z", "{:?}", user.body);
+
+    let other_session = app.access_token("admin", STRONG_PASSWORD).await;
+    let gone = app.get("/api/v1/auth/me", Some(&token)).await;
+    assert_eq!((gone.status, gone.code()), (StatusCode::UNAUTHORIZED, "session_revoked"), "the lock ended her session");
+    assert_eq!(app.login("erin", STRONG_PASSWORD).await.status, StatusCode::UNAUTHORIZED, "locked");
+    let lockouts = app.audit_entries(&other_session, "auth.lockout").await;
+    assert_eq!(lockouts.len(), 1);
+    assert_eq!(lockouts[0]["details"]["sessions_revoked"], 1);
+}
+
+#[tokio::test]
+async fn the_fifth_wrong_current_password_locks_and_answers_session_revoked() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.create_user(&admin, "fay", "viewer").await;
+    let token = app.access_token("fay", STRONG_PASSWORD).await;
+    let wrong = json!({"current_password": "not-her-password-1", "new_password": "A-Whole-New-Passphrase-9"});
+    for _ in 0..4 {
+        assert_eq!(
+            app.post("/api/v1/auth/change-password", Some(&token), &wrong).await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    let fifth = app.post("/api/v1/auth/change-password", Some(&token), &wrong).await;
+    assert_eq!((fifth.status, fifth.code()), (StatusCode::UNAUTHORIZED, "session_revoked"), "{:?}", fifth.body);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&token)).await.status, StatusCode::UNAUTHORIZED);
+}
