@@ -407,3 +407,44 @@ pub fn DateFilter(id: &'static str, label: &'static str, value: RwSignal<String>
         </div>
     }
 }
+
+/// A "New …" button that opens a create form: title, the fields (children), the form's
+/// general error, Create and Cancel.
+#[component]
+pub fn CreateForm(
+    /// Whether the form is shown instead of the button.
+    open: RwSignal<bool>,
+    /// Element id of the button.
+    button_id: &'static str,
+    /// Element id of the form.
+    form_id: &'static str,
+    /// Catalog key of the button and the form's title.
+    title: &'static str,
+    /// The form's state.
+    form: FormState,
+    /// Runs on submit (the default action is already prevented).
+    on_submit: Callback<leptos::ev::SubmitEvent>,
+    /// The fields.
+    children: ChildrenFn,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        on_submit.run(ev);
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! { <button type="button" id=button_id on:click=move |_| open.set(true)>{tr(title)}</button> }
+        >
+            <form class="panel inset" id=form_id on:submit=submit novalidate=true>
+                <h2>{tr(title)}</h2>
+                {children()}
+                <FormError form=form/>
+                <div class="button-row">
+                    <button type="submit" disabled=move || form.busy.get()>{tr("common.create")}</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
+                </div>
+            </form>
+        </Show>
+    }
+}

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{CheckField, CopyButton, ErrorBox, Field, FormError, FormState, paged_table};
+use crate::components::{CheckField, CopyButton, CreateForm, ErrorBox, Field, FormState, paged_table};
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::pages::job_detail::confirm;
@@ -114,8 +114,7 @@ fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>
     let name_check = Signal::derive(move || validate::required_text(&name.get(), 100).map(|c| c.message()));
     let jobs_check = Signal::derive(move || parse_job_ids(&jobs.get()).is_none().then(|| t("check.job_ids")));
     let scope_missing = move || !read.get() && !ingest.get();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move |_: leptos::ev::SubmitEvent| {
         form.attempted.set(true);
         if name_check.get_untracked().is_some() || jobs_check.get_untracked().is_some() || scope_missing() {
             return;
@@ -156,31 +155,20 @@ fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>
         });
     };
     view! {
-        <Show
-            when=move || open.get()
-            fallback=move || view! { <button type="button" id="new-key" on:click=move |_| open.set(true)>{tr("keys.new")}</button> }
-        >
-            <form class="panel inset" id="key-form" on:submit=submit novalidate=true>
-                <h2>{tr("keys.new")}</h2>
-                <div class="form-grid">
-                    <Field label="keys.name" name="name" value=name form=form check=name_check required=true/>
-                    <Field label="keys.jobs" name="job_ids" value=jobs form=form check=jobs_check hint="keys.jobs_hint" placeholder="3, 7"/>
-                    <Field label="keys.expires" name="expires_at" value=expires form=form kind="date"/>
-                </div>
-                <fieldset>
-                    <legend>{tr("keys.scopes")}</legend>
-                    <CheckField label="enum.scope.read" name="scope_read" value=read/>
-                    <CheckField label="enum.scope.ingest" name="scope_ingest" value=ingest/>
-                    <small class="field-error" aria-live="polite">
-                        {move || (form.attempted.get() && scope_missing()).then(|| Check { key: "check.scopes", params: Vec::new() }.message())}
-                    </small>
-                </fieldset>
-                <FormError form=form/>
-                <div class="button-row">
-                    <button type="submit" disabled=move || form.busy.get()>{tr("common.create")}</button>
-                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
-                </div>
-            </form>
-        </Show>
+        <CreateForm open=open button_id="new-key" form_id="key-form" title="keys.new" form=form on_submit=Callback::new(submit)>
+            <div class="form-grid">
+                <Field label="keys.name" name="name" value=name form=form check=name_check required=true/>
+                <Field label="keys.jobs" name="job_ids" value=jobs form=form check=jobs_check hint="keys.jobs_hint" placeholder="3, 7"/>
+                <Field label="keys.expires" name="expires_at" value=expires form=form kind="date"/>
+            </div>
+            <fieldset>
+                <legend>{tr("keys.scopes")}</legend>
+                <CheckField label="enum.scope.read" name="scope_read" value=read/>
+                <CheckField label="enum.scope.ingest" name="scope_ingest" value=ingest/>
+                <small class="field-error" aria-live="polite">
+                    {move || (form.attempted.get() && scope_missing()).then(|| Check { key: "check.scopes", params: Vec::new() }.message())}
+                </small>
+            </fieldset>
+        </CreateForm>
     }
 }

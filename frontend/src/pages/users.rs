@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::app::use_session;
-use crate::components::{CopyButton, ErrorBox, Field, FormError, FormState, SelectField, enum_options, paged_table};
+use crate::components::{CopyButton, CreateForm, ErrorBox, Field, FormState, SelectField, enum_options, paged_table};
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
 use crate::pages::job_detail::confirm;
@@ -180,8 +180,7 @@ fn CreateUser(version: RwSignal<u32>, secret: RwSignal<Option<(String, String)>>
     let email_check = Signal::derive(move || validate::email(&email.get()).map(|c| c.message()));
     let name_check = Signal::derive(move || validate::max_length(&full_name.get(), 200).map(|c| c.message()));
     let department_check = Signal::derive(move || validate::max_length(&department.get(), 200).map(|c| c.message()));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move |_: leptos::ev::SubmitEvent| {
         form.attempted.set(true);
         if [username_check, email_check, name_check, department_check].iter().any(|c| c.get_untracked().is_some()) {
             return;
@@ -216,26 +215,15 @@ fn CreateUser(version: RwSignal<u32>, secret: RwSignal<Option<(String, String)>>
         });
     };
     view! {
-        <Show
-            when=move || open.get()
-            fallback=move || view! { <button type="button" id="new-user" on:click=move |_| open.set(true)>{tr("users.new")}</button> }
-        >
-            <form class="panel inset" id="user-form" on:submit=submit novalidate=true>
-                <h2>{tr("users.new")}</h2>
-                <div class="form-grid">
-                    <Field label="users.username" name="username" value=username form=form check=username_check required=true/>
-                    <Field label="users.email" name="email" value=email form=form check=email_check kind="email" required=true/>
-                    <Field label="users.full_name" name="full_name" value=full_name form=form check=name_check/>
-                    <Field label="users.department" name="department" value=department form=form check=department_check/>
-                    <SelectField label="users.role" name="role" value=role form=form options=enum_options("role", role_names())/>
-                </div>
-                <p class="muted">{tr("users.temporary_hint")}</p>
-                <FormError form=form/>
-                <div class="button-row">
-                    <button type="submit" disabled=move || form.busy.get()>{tr("common.create")}</button>
-                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
-                </div>
-            </form>
-        </Show>
+        <CreateForm open=open button_id="new-user" form_id="user-form" title="users.new" form=form on_submit=Callback::new(submit)>
+            <div class="form-grid">
+                <Field label="users.username" name="username" value=username form=form check=username_check required=true/>
+                <Field label="users.email" name="email" value=email form=form check=email_check kind="email" required=true/>
+                <Field label="users.full_name" name="full_name" value=full_name form=form check=name_check/>
+                <Field label="users.department" name="department" value=department form=form check=department_check/>
+                <SelectField label="users.role" name="role" value=role form=form options=enum_options("role", role_names())/>
+            </div>
+            <p class="muted">{tr("users.temporary_hint")}</p>
+        </CreateForm>
     }
 }
