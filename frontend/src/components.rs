@@ -448,3 +448,27 @@ pub fn CreateForm(
         </Show>
     }
 }
+
+/// A secret shown once (a new API key, a temporary password) with a copy button.
+#[component]
+pub fn SecretNotice(
+    /// Catalog key of the sentence above the secret.
+    message: &'static str,
+    /// Its placeholder name, filled with `label`.
+    param: &'static str,
+    /// What the secret belongs to (key name, username).
+    label: String,
+    /// The secret.
+    secret: String,
+    /// Element id of the secret (tests read it).
+    code_id: &'static str,
+) -> impl IntoView {
+    let shown = secret.clone();
+    view! {
+        <div class="notice secret" role="status">
+            <p>{move || t_with(message, &[(param, label.clone())])}</p>
+            <code id=code_id>{shown}</code>
+            <CopyButton text=secret/>
+        </div>
+    }
+}

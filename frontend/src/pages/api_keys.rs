@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{CheckField, CopyButton, CreateForm, ErrorBox, Field, FormState, paged_table};
+use crate::components::{CheckField, CreateForm, ErrorBox, Field, FormState, SecretNotice, paged_table};
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::pages::job_detail::confirm;
@@ -42,15 +42,8 @@ pub fn ApiKeysPage() -> impl IntoView {
     view! {
         <section>
             <div class="page-head"><h1>{tr("keys.title")}</h1></div>
-            {move || created.get().map(|(name, key)| {
-                let shown = key.clone();
-                view! {
-                    <div class="notice secret" role="status">
-                        <p>{move || t_with("keys.created", &[("name", name.clone())])}</p>
-                        <code id="new-api-key">{shown}</code>
-                        <CopyButton text=key/>
-                    </div>
-                }
+            {move || created.get().map(|(name, key)| view! {
+                <SecretNotice message="keys.created" param="name" label=name secret=key code_id="new-api-key"/>
             })}
             {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
             <CreateKey version=version created=created/>

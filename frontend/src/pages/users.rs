@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::app::use_session;
-use crate::components::{CopyButton, CreateForm, ErrorBox, Field, FormState, SelectField, enum_options, paged_table};
+use crate::components::{CreateForm, ErrorBox, Field, FormState, SecretNotice, SelectField, enum_options, paged_table};
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
 use crate::pages::job_detail::confirm;
@@ -38,15 +38,8 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <section>
             <div class="page-head"><h1>{tr("users.title")}</h1></div>
-            {move || secret.get().map(|(username, password)| {
-                let shown = password.clone();
-                view! {
-                    <div class="notice secret" role="status">
-                        <p>{move || t_with("users.temporary_password", &[("username", username.clone())])}</p>
-                        <code id="temporary-password">{shown}</code>
-                        <CopyButton text=password/>
-                    </div>
-                }
+            {move || secret.get().map(|(username, password)| view! {
+                <SecretNotice message="users.temporary_password" param="username" label=username secret=password code_id="temporary-password"/>
             })}
             {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
             <CreateUser version=version secret=secret/>
