@@ -2,7 +2,7 @@
 //! current language as a signal (so every text re-renders when it changes), remembered in
 //! `localStorage`, defaulting to the browser's preferred languages.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use bms_types::{ErrorCode, FieldViolation};
@@ -94,7 +94,6 @@ thread_local! {
         ja: Catalog::parse(JA_JSON).unwrap_or(Catalog(HashMap::new())),
     };
     static LANG: OnceCell<RwSignal<Lang>> = const { OnceCell::new() };
-    static MISSING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The message for `key` in `lang`, falling back to English, then to the key itself (so
@@ -105,10 +104,7 @@ pub fn lookup(lang: Lang, key: &str) -> String {
             Lang::En => &catalogs.en,
             Lang::Ja => &catalogs.ja,
         };
-        primary.get(key).or_else(|| catalogs.en.get(key)).map(str::to_owned).unwrap_or_else(|| {
-            MISSING.with(|missing| missing.borrow_mut().push(key.to_owned()));
-            key.to_owned()
-        })
+        primary.get(key).or_else(|| catalogs.en.get(key)).unwrap_or(key).to_owned()
     })
 }
 
