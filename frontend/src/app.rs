@@ -8,7 +8,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::api::{self, ApiError, SessionEnd};
-use crate::components::{ErrorBox, Forbidden, Loading};
+use crate::components::{ErrorBox, Forbidden, Loading, every};
 use crate::i18n::{self, Lang, tr};
 use crate::pages;
 
@@ -154,22 +154,16 @@ fn watch_idle(session: Session) {
     let touch = move || session.last_activity.set_value(js_sys::Date::now());
     let keydown = window_event_listener(leptos::ev::keydown, move |_| touch());
     let pointer = window_event_listener(leptos::ev::pointerdown, move |_| touch());
-    let timer = set_interval_with_handle(
-        move || {
-            let signed_in = session.user.with_untracked(Option::is_some);
-            let wall_mode = api::stored(WALL_MODE_KEY).as_deref() == Some("1");
-            let idle = js_sys::Date::now() - session.last_activity.get_value();
-            if signed_in && !wall_mode && idle > api::idle_timeout_ms() {
-                leptos::task::spawn_local(api::logout(SessionEnd::Idle));
-            }
-        },
-        std::time::Duration::from_secs(15),
-    );
     on_cleanup(move || {
         keydown.remove();
         pointer.remove();
-        if let Ok(timer) = timer {
-            timer.clear();
+    });
+    every(std::time::Duration::from_secs(15), move || {
+        let signed_in = session.user.with_untracked(Option::is_some);
+        let wall_mode = api::stored(WALL_MODE_KEY).as_deref() == Some("1");
+        let idle = js_sys::Date::now() - session.last_activity.get_value();
+        if signed_in && !wall_mode && idle > api::idle_timeout_ms() {
+            leptos::task::spawn_local(api::logout(SessionEnd::Idle));
         }
     });
 }

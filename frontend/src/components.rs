@@ -472,3 +472,33 @@ pub fn SecretNotice(
         </div>
     }
 }
+
+/// Asks the browser's confirm dialog.
+pub fn confirm(message: &str) -> bool {
+    web_sys::window().and_then(|window| window.confirm_with_message(message).ok()).unwrap_or(false)
+}
+
+/// Sends a change; on success reloads what depends on `version`, on failure shows the
+/// error in `error`.
+pub fn run_then_reload<T: 'static>(
+    request: impl std::future::Future<Output = Result<T, ApiError>> + 'static,
+    version: RwSignal<u32>,
+    error: RwSignal<Option<ApiError>>,
+) {
+    leptos::task::spawn_local(async move {
+        match request.await {
+            Ok(_) => version.update(|v| *v += 1),
+            Err(failure) => error.set(Some(failure)),
+        }
+    });
+}
+
+/// Runs `tick` every `period` while the calling component is mounted.
+pub fn every(period: std::time::Duration, tick: impl Fn() + 'static) {
+    let timer = set_interval_with_handle(tick, period);
+    on_cleanup(move || {
+        if let Ok(timer) = timer {
+            timer.clear();
+        }
+    });
+}

@@ -6,10 +6,11 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{CheckField, CreateForm, ErrorBox, Field, FormState, SecretNotice, paged_table};
+use crate::components::{
+    CheckField, CreateForm, ErrorBox, Field, FormState, SecretNotice, confirm, paged_table, run_then_reload,
+};
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
-use crate::pages::job_detail::confirm;
 use crate::validate::{self, Check};
 
 /// Parses "3, 7" into job ids; `None` when any part is not a positive whole number.
@@ -63,12 +64,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                                         if !confirm(&t_with("keys.confirm_revoke", &[("name", name.clone())])) {
                                             return;
                                         }
-                                        leptos::task::spawn_local(async move {
-                                            match api::revoke_api_key(id).await {
-                                                Ok(()) => version.update(|v| *v += 1),
-                                                Err(failure) => error.set(Some(failure)),
-                                            }
-                                        });
+                                        run_then_reload(api::revoke_api_key(id), version, error);
                                     };
                                     let revoked = key.revoked_at;
                                     view! {

@@ -12,7 +12,7 @@ use leptos_router::components::A;
 use crate::api::{self, ApiError};
 use crate::app::WALL_MODE_KEY;
 use crate::charts::{LineChart, Series, StackedBars, StackedDay};
-use crate::components::{ComplianceBadge, Empty, ErrorBox, Loading, StateBadge};
+use crate::components::{ComplianceBadge, Empty, ErrorBox, Loading, StateBadge, every};
 use crate::format;
 use crate::i18n::{t, t_with, tr};
 
@@ -47,12 +47,7 @@ pub fn DashboardPage() -> impl IntoView {
         });
     };
     load();
-    let timer = set_interval_with_handle(load, REFRESH);
-    on_cleanup(move || {
-        if let Ok(timer) = timer {
-            timer.clear();
-        }
-    });
+    every(REFRESH, load);
     let toggle_wall = move |_| {
         let on = !wall_mode.get_untracked();
         wall_mode.set(on);

@@ -6,10 +6,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api;
-use crate::components::{DateFilter, Empty, Pagination, SelectField, enum_options, loaded, wire_names};
+use crate::components::{DateFilter, Empty, Pagination, ResultBadge, SelectField, enum_options, loaded, wire_names};
 use crate::format;
 use crate::i18n::{enum_tr, tr};
-use crate::pages::job_detail::result_badge;
 
 /// A table of runs.
 #[component]
@@ -39,7 +38,7 @@ pub fn ExecutionTable(runs: Vec<ExecutionDto>, show_job: bool) -> impl IntoView 
                                 <tr>
                                     <td>"#" {run.id}</td>
                                     {show_job.then(|| view! { <td><A href=format!("/jobs/{}", run.job_id)>"#" {run.job_id}</A></td> })}
-                                    <td>{result_badge(run.result)}</td>
+                                    <td><ResultBadge result=run.result.as_str()/></td>
                                     <td>{format::maybe_datetime(run.started_at)}</td>
                                     <td>{format::maybe_datetime(run.finished_at.or(Some(run.received_at)))}</td>
                                     <td>{run.duration_seconds.map(format::duration).unwrap_or_default()}</td>

@@ -16,16 +16,11 @@ use crate::api;
 use crate::app::use_session;
 use crate::components::{
     CheckField, ComplianceBadge, CopyButton, Empty, ErrorBox, Field, FormError, FormState, OutcomeBadge, Pagination,
-    ResultBadge, SelectField, StateBadge, enum_options, loaded, wire_names,
+    SelectField, StateBadge, confirm, enum_options, every, loaded, run_then_reload, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, enum_tr, t, t_with, tr};
 use crate::validate;
-
-/// Asks the browser's confirm dialog.
-pub fn confirm(message: &str) -> bool {
-    web_sys::window().and_then(|window| window.confirm_with_message(message).ok()).unwrap_or(false)
-}
 
 /// The job page.
 #[component]
@@ -49,12 +44,7 @@ pub fn JobDetailPage() -> impl IntoView {
         let id = job_id();
         async move { api::list_copies(id).await }
     });
-    let timer = set_interval_with_handle(move || version.update(|v| *v += 1), Duration::from_secs(30));
-    on_cleanup(move || {
-        if let Ok(timer) = timer {
-            timer.clear();
-        }
-    });
+    every(Duration::from_secs(30), move || version.update(|v| *v += 1));
     view! {
         <section>
             {move || loaded(job.get(), |job| view! { <JobHeader job=job version=version/> })}
@@ -267,12 +257,7 @@ fn Copies(job_id: i64, copies: Vec<CopyDto>, version: RwSignal<u32>) -> impl Int
                 if !confirm(&t("copies.confirm_delete")) {
                     return;
                 }
-                leptos::task::spawn_local(async move {
-                    match api::delete_copy(job_id, copy_id).await {
-                        Ok(()) => version.update(|v| *v += 1),
-                        Err(failure) => error.set(Some(failure)),
-                    }
-                });
+                run_then_reload(api::delete_copy(job_id, copy_id), version, error);
             };
             let copy_type = copy.copy_type.as_str();
             let media = copy.media_type.as_str();
@@ -464,9 +449,4 @@ fn History(job_id: Signal<i64>, version: RwSignal<u32>) -> impl IntoView {
             })}
         </section>
     }
-}
-
-/// Re-exported for the executions page.
-pub fn result_badge(result: ExecutionResult) -> impl IntoView {
-    view! { <ResultBadge result=result.as_str()/> }
 }

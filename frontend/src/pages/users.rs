@@ -7,10 +7,12 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::app::use_session;
-use crate::components::{CreateForm, ErrorBox, Field, FormState, SecretNotice, SelectField, enum_options, paged_table};
+use crate::components::{
+    CreateForm, ErrorBox, Field, FormState, SecretNotice, SelectField, confirm, enum_options, paged_table,
+    run_then_reload,
+};
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
-use crate::pages::job_detail::confirm;
 use crate::validate;
 
 fn role_names() -> Vec<&'static str> {
@@ -75,14 +77,7 @@ fn UserRow(
     let is_self = session.user.with_untracked(|me| me.as_ref().is_some_and(|me| me.id == id));
     let role = RwSignal::new(user.role.as_str().to_owned());
     let locked = user.locked_until.is_some_and(|until| until > Utc::now());
-    let run = move |action: &'static str| {
-        leptos::task::spawn_local(async move {
-            match api::user_action(id, action).await {
-                Ok(_) => version.update(|v| *v += 1),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
-    };
+    let run = move |action: &'static str| run_then_reload(api::user_action(id, action), version, error);
     let username = user.username.clone();
     let reset = move |_| {
         if !confirm(&t_with("users.confirm_reset", &[("username", username.clone())])) {
