@@ -216,7 +216,10 @@ fn db_command(database_path: &Path, command: DbCommand) -> CliResult {
 }
 
 /// Copies a database that already has data before pending migrations change it.
-fn backup_before_migrations(database_path: &Path, conn: &mut diesel::SqliteConnection) -> CliResult {
+fn backup_before_migrations(
+    database_path: &Path,
+    conn: &mut diesel::SqliteConnection,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let pending = db::pending_migration_versions(conn)?;
     if let Some(first) = pending.first() {
         let applied = db::applied_migration_count(conn)?;
@@ -225,7 +228,7 @@ fn backup_before_migrations(database_path: &Path, conn: &mut diesel::SqliteConne
             println!("backed up the database to {} before migrating", path.display());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn serve(mut config: Config) -> CliResult {

@@ -25,6 +25,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
+use crate::db::maintenance::with_suffix;
 use crate::db::run_db;
 use crate::error::ApiError;
 use crate::http::AppState;
@@ -157,11 +158,7 @@ fn snapshot(conn: &mut SqliteConnection, database_path: &std::path::Path) -> Res
          ORDER BY j.id",
     )
     .load(conn)?;
-    let file_size = |suffix: &str| {
-        let mut name = database_path.as_os_str().to_owned();
-        name.push(suffix);
-        std::fs::metadata(std::path::PathBuf::from(name)).map(|m| m.len()).unwrap_or(0)
-    };
+    let file_size = |suffix: &str| std::fs::metadata(with_suffix(database_path, suffix)).map(|m| m.len()).unwrap_or(0);
     let database_bytes = i64::try_from(file_size("") + file_size("-wal")).unwrap_or(i64::MAX);
     Ok(Snapshot { states, jobs, database_bytes })
 }

@@ -104,7 +104,8 @@ pub fn lock_path(database_path: &Path) -> PathBuf {
     with_suffix(database_path, ".lock")
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` appended to its file name (`bms.db` + `-wal` = `bms.db-wal`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
