@@ -6,13 +6,15 @@
 # systemd here), which becomes a kill -HUP of the same process.
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=deploy/tests/lib.sh
+. "$repo_root/deploy/tests/lib.sh"
 BMS_BINARY=$(realpath "${BMS_BINARY:-$repo_root/target/debug/bms}")
 work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 (cd "$work" && SECRET_KEY=logrotate-test-secret-key-0123456789ab PORT=$port LOG_DIR="$work/logs" STATIC_DIR='' \
     exec "$BMS_BINARY" serve 2>/dev/null) &

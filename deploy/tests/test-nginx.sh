@@ -8,6 +8,8 @@
 #   BMS_BINARY=target/debug/bms deploy/tests/test-nginx.sh
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=deploy/tests/lib.sh
+. "$repo_root/deploy/tests/lib.sh"
 BMS_BINARY=$(realpath "${BMS_BINARY:-$repo_root/target/debug/bms}")
 DIST=${BMS_DIST:-$repo_root/dist}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -21,7 +23,6 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$work/error.log" ] && tail -5 "$work/error.log" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 
 http_port=$(free_port)

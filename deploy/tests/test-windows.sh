@@ -6,6 +6,8 @@
 #   deploy/tests/test-windows.sh            (BMS_EXE=path skips the build)
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=deploy/tests/lib.sh
+. "$repo_root/deploy/tests/lib.sh"
 cd "$repo_root"
 target=x86_64-pc-windows-gnu
 if [ -z "${BMS_EXE:-}" ]; then
@@ -28,7 +30,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 cp -r "$repo_root/dist" "$work/dist"
 mkdir -p "$work/app"
 cp "$BMS_EXE" "$work/app/bms.exe"
