@@ -168,10 +168,16 @@ async fn ingest(
     }
     let written =
         state.writer.submit(WriteOp::Report { items, principal: Box::new(principal), field_prefix, now }).await?;
-    for (row, created) in &written {
-        if *created {
-            state.metrics.count_ingested(&row.source, 1);
+    // One counter update per source, not per row: batches carry up to 1,000 rows.
+    let mut created_by_source: Vec<(&str, u64)> = Vec::new();
+    for (row, _) in written.iter().filter(|(_, created)| *created) {
+        match created_by_source.iter_mut().find(|(source, _)| *source == row.source) {
+            Some((_, count)) => *count += 1,
+            None => created_by_source.push((&row.source, 1)),
         }
+    }
+    for (source, count) in created_by_source {
+        state.metrics.count_ingested(source, count);
     }
     Ok(written)
 }
