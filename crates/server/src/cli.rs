@@ -25,6 +25,10 @@ use crate::users::{self, NewAccount};
     about = "Backup Management System: tracks backup jobs, results and 3-2-1-1-0 compliance"
 )]
 pub struct Cli {
+    /// Read this env file instead of `BMS_ENV_FILE` or `./.env` (for scheduled tasks, which
+    /// cannot set environment variables).
+    #[arg(long, global = true, value_name = "FILE")]
+    env_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -71,11 +75,18 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum DbCommand {
-    /// Write a consistent copy of the database to FILE while the server keeps running,
-    /// and verify it. FILE must not exist.
+    /// Write a consistent copy of the database to FILE (or into --dir) while the server
+    /// keeps running, and verify it. FILE must not exist.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["file", "dir"])))]
     Backup {
         /// Where to write the backup.
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// Write `bms-backup-<UTC time>.db` into this directory instead (nightly backups).
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        dir: Option<PathBuf>,
+        /// With --dir: afterwards delete the oldest `bms-backup-*.db` there so that N remain.
+        #[arg(long, value_name = "N", conflicts_with = "file", value_parser = clap::value_parser!(u32).range(1..=10000))]
+        keep: Option<u32>,
     },
     /// Replace the database with FILE (checked first). Refused while a server runs; the
     /// replaced database is kept next to it as `<name>.replaced-<time>`.
@@ -100,6 +111,7 @@ type CliResult = Result<ExitCode, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    let env_file = cli.env_file;
     let command = cli.command.unwrap_or(Command::Serve);
     let result = match command {
         Command::GenSecret => {
@@ -110,7 +122,7 @@ pub fn run(cli: Cli) -> ExitCode {
             println!("{json}");
             ExitCode::SUCCESS
         }),
-        command => match Config::from_env() {
+        command => match Config::from_env(env_file.as_deref()) {
             Err(error) => {
                 eprintln!("error: {error}");
                 return ExitCode::from(2);
@@ -130,18 +142,21 @@ fn run_with_config(command: Command, config: Config) -> CliResult {
             for (name, value) in config.describe() {
                 println!("{name}={value}");
             }
+            for notice in &config.notices {
+                println!("# {}: {}", notice.variable, notice.message);
+            }
             println!("# configuration is valid");
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => serve(config),
         Command::Migrate { revert } => {
             let _lock = maintenance::lock_database(&config.database_path)?;
-            let pool = db::connect(&config.database_path)?;
+            let pool = open_database(&config)?;
             let mut conn = pool.get()?;
             let versions = match revert {
                 Some(count) => db::revert_migrations(&mut conn, count)?,
                 None => {
-                    backup_before_migrations(&config.database_path, &mut conn)?;
+                    backup_before_migrations(&config, &mut conn)?;
                     db::run_pending_migrations(&mut conn)?
                 }
             };
@@ -159,7 +174,7 @@ fn run_with_config(command: Command, config: Config) -> CliResult {
             create_admin(&config, username, email, password_stdin)
         }
         Command::Audit { command: AuditCommand::Verify } => {
-            let pool = db::connect(&config.database_path)?;
+            let pool = open_database(&config)?;
             let mut conn = pool.get()?;
             let report = audit::verify_chain(&mut conn)?;
             match report.first_broken_id {
@@ -192,10 +207,21 @@ fn print_check(path: &Path, report: &maintenance::CheckReport) {
 
 fn db_command(database_path: &Path, command: DbCommand) -> CliResult {
     match command {
-        DbCommand::Backup { file } => {
+        DbCommand::Backup { file: Some(file), .. } => {
             let report = maintenance::backup(database_path, &file)?;
             print_check(&file, &report);
             println!("backup written to {}", file.display());
+        }
+        DbCommand::Backup { file: None, dir, keep } => {
+            let dir = dir.ok_or("give FILE or --dir DIR")?;
+            // Without --keep nothing is deleted.
+            let keep = keep.map_or(usize::MAX, |keep| keep as usize);
+            let (file, report, removed) = maintenance::backup_into_dir(database_path, &dir, keep)?;
+            print_check(&file, &report);
+            println!("backup written to {}", file.display());
+            for path in removed {
+                println!("deleted the old backup {}", path.display());
+            }
         }
         DbCommand::Restore { file } => {
             let report = maintenance::restore(database_path, &file)?;
@@ -215,15 +241,24 @@ fn db_command(database_path: &Path, command: DbCommand) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The pool on the configured database, after refusing a database that is not bms's (the
+/// old Flask system's file at the old guide's path, say).
+fn open_database(config: &Config) -> Result<db::DbPool, Box<dyn std::error::Error + Send + Sync>> {
+    maintenance::refuse_foreign_database(&config.database_path)?;
+    db::connect(&config.database_path)
+}
+
 /// Copies a database that already has data before pending migrations change it.
 fn backup_before_migrations(
-    database_path: &Path,
+    config: &Config,
     conn: &mut diesel::SqliteConnection,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let pending = db::pending_migration_versions(conn)?;
     if let Some(first) = pending.first() {
         let applied = db::applied_migration_count(conn)?;
-        if let Some(path) = maintenance::backup_before_migrations(database_path, applied, first)? {
+        if let Some(path) =
+            maintenance::backup_before_migrations(&config.database_path, applied, first, config.migration_backup_keep)?
+        {
             log::info!("backed up the database to {} before applying {} migration(s)", path.display(), pending.len());
             println!("backed up the database to {} before migrating", path.display());
         }
@@ -232,9 +267,17 @@ fn backup_before_migrations(
 }
 
 fn serve(mut config: Config) -> CliResult {
-    crate::logging::init(config.log_dir.as_deref())?;
+    crate::logging::init(&config.log_filter, config.log_dir.as_deref(), config.log_rotation)?;
+    if let Some(path) = &config.env_file {
+        log::info!("read the configuration file {}", path.display());
+    }
+    for notice in &config.notices {
+        log::warn!("{}: {}", notice.variable, notice.message);
+    }
     // One server per database; `bms db restore` and `bms migrate` check the same lock.
     let _lock = maintenance::lock_database(&config.database_path)?;
+    // Before anything is written next to it (the generated key, say).
+    maintenance::refuse_foreign_database(&config.database_path)?;
     match config::ensure_secret_key(&mut config)? {
         SecretKeyOrigin::Environment => log::info!("using SECRET_KEY from the environment"),
         SecretKeyOrigin::Reused(path) => log::info!("using the secret key stored in {}", path.display()),
@@ -245,11 +288,11 @@ fn serve(mut config: Config) -> CliResult {
             );
         }
     }
-    let pool = db::connect(&config.database_path)?;
+    let pool = open_database(&config)?;
     let clock = SystemClock;
     {
         let mut conn = pool.get()?;
-        backup_before_migrations(&config.database_path, &mut conn)?;
+        backup_before_migrations(&config, &mut conn)?;
         for version in db::run_pending_migrations(&mut conn)? {
             log::info!("applied database migration {version}");
         }
@@ -318,7 +361,7 @@ fn create_admin(config: &Config, username: String, email: String, password_stdin
             .collect();
         return Err(format!("invalid input: {}", reasons.join("; ")).into());
     }
-    let pool = db::connect(&config.database_path)?;
+    let pool = open_database(config)?;
     let mut conn = pool.get()?;
     db::run_pending_migrations(&mut conn)?;
     let account = NewAccount {

@@ -1,8 +1,12 @@
 //! Typed configuration, read once at start from the environment (and an optional `.env`
-//! file) using the variable names of the deployment guide, so existing `.env` files keep
-//! working. Parsing is pure (`Config::from_lookup`); side effects such as generating the
-//! secret key file happen separately in `ensure_secret_key`.
+//! file, read with python-dotenv's rules by `envfile`) using the variable names of the old
+//! system's deployment guide, so its `.env` files keep working: every variable in them
+//! either works or is reported once at start (`Config::notices`) with what replaces it.
+//! Parsing is pure (`Config::from_lookup`); side effects such as generating the secret key
+//! file happen separately in `ensure_secret_key`.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -162,19 +166,56 @@ pub struct MailSettings {
     pub default_sender: String,
 }
 
-/// Veeam Backup & Replication REST API settings (`VEEAM_*`); used by the Veeam issue.
+/// How bms signs in to Veeam.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VeeamAuth {
+    /// `VEEAM_USERNAME` + `VEEAM_PASSWORD`.
+    Password {
+        /// `VEEAM_USERNAME`.
+        username: String,
+        /// `VEEAM_PASSWORD`.
+        password: Secret,
+    },
+    /// `VEEAM_API_TOKEN`: a pre-issued token (the old guide's way).
+    Token(Secret),
+}
+
+/// Veeam REST API settings (`VEEAM_*`): validated now; no connector polls Veeam yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VeeamSettings {
-    /// `VEEAM_API_URL`, e.g. `https://vbr01:9419`.
+    /// `VEEAM_API_URL`, e.g. `https://vbr01:9419` or the old guide's `http://veeam-server:9398`.
     pub api_url: String,
-    /// `VEEAM_USERNAME`.
-    pub username: String,
-    /// `VEEAM_PASSWORD`.
-    pub password: Secret,
+    /// Credentials or token.
+    pub auth: VeeamAuth,
     /// `VEEAM_VERIFY_SSL` (default true).
     pub verify_tls: bool,
     /// `VEEAM_POLL_INTERVAL_MINUTES` (default 15).
     pub poll_interval_minutes: u32,
+}
+
+/// How `LOG_DIR/bms.log` is rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogRotation {
+    /// By logrotate (or another tool) with SIGHUP to reopen: the Linux default.
+    External,
+    /// By bms itself, daily and when the file passes `max_bytes`, keeping `keep_files`
+    /// rotated files: the Windows default (no logrotate, no SIGHUP there).
+    Builtin {
+        /// `LOG_ROTATE_BYTES` (default 104857600, the old guide's NSSM `AppRotateBytes`).
+        max_bytes: u64,
+        /// `LOG_KEEP_FILES` (default 14, as the old guide's logrotate `rotate 14`).
+        keep_files: usize,
+    },
+}
+
+/// Something about a variable that an administrator should read once at start: a variable
+/// of the old system that bms does not use, or one that is accepted but has no effect yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNotice {
+    /// The variable.
+    pub variable: String,
+    /// Why it does nothing, and what to use instead.
+    pub message: String,
 }
 
 /// The whole configuration, passed explicitly to whatever needs it.
@@ -220,35 +261,97 @@ pub struct Config {
     pub tracking: TrackingSettings,
     /// SMTP, when `MAIL_SERVER` is set.
     pub mail: Option<MailSettings>,
-    /// Veeam poller, when `VEEAM_API_URL` is set.
+    /// Veeam settings, when `VEEAM_API_URL` is set.
     pub veeam: Option<VeeamSettings>,
+    /// `WORKERS`: HTTP worker threads (default: the number of CPUs).
+    pub workers: usize,
+    /// `RUST_LOG`: the log filter (default `info`).
+    pub log_filter: String,
+    /// `LOG_ROTATION` and its limits.
+    pub log_rotation: LogRotation,
+    /// `MIGRATION_BACKUP_KEEP`: automatic pre-migration copies kept in `backups/` (default 5).
+    pub migration_backup_keep: usize,
+    /// The env file that was read, if any.
+    pub env_file: Option<PathBuf>,
+    /// Notices to log once at start (and print in `check-config`).
+    pub notices: Vec<ConfigNotice>,
 }
+
+/// Variables of the old system (Flask, gunicorn) that bms does not read, with the reason
+/// and what replaces them; reported once at start when set.
+const RETIRED_VARIABLES: &[(&str, &str)] = &[
+    ("FLASK_APP", "bms is one program (`bms serve`); there is no application module to name. Nothing replaces it"),
+    ("FLASK_DEBUG", "bms has no debug server; use RUST_LOG=debug for detailed logs"),
+    ("FLASK_RUN_HOST", "use HOST"),
+    ("FLASK_RUN_PORT", "use PORT"),
+    ("DATABASE_URL", "bms reads the SQLite file named by DATABASE_PATH"),
+    ("SQLALCHEMY_DATABASE_URI", "bms reads the SQLite file named by DATABASE_PATH"),
+    ("GUNICORN_WORKERS", "bms is one process with worker threads; use WORKERS (default: the number of CPUs)"),
+    ("GUNICORN_THREADS", "each bms worker thread serves many connections at once; WORKERS sets the number of threads"),
+    ("GUNICORN_TIMEOUT", "bms has no worker timeout to set: a slow request never blocks a worker"),
+    ("GUNICORN_KEEPALIVE", "bms keeps idle HTTP connections open for 5 s, as GUNICORN_KEEPALIVE=5 did"),
+    (
+        "SESSION_COOKIE_HTTPONLY",
+        "bms sets no session cookie yet (the web UI and scripts authenticate with bearer tokens); nothing to configure",
+    ),
+];
 
 /// Name of the generated secret-key file, stored next to the database.
 pub const SECRET_KEY_FILE: &str = "secret_key";
 
 impl Config {
-    /// Loads the env file (`BMS_ENV_FILE`, else `.env` in the working directory, if
-    /// present; the process environment wins over both) and parses the environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a missing BMS_ENV_FILE or a malformed file is an error
-        // worth reporting.
-        match std::env::var_os("BMS_ENV_FILE") {
-            Some(path) => {
-                dotenvy::from_path(&path).map_err(|error| ConfigError::new("BMS_ENV_FILE", error.to_string()))?;
+    /// Reads the env file (`env_file` from `--env-file`, else `BMS_ENV_FILE`, else `.env` in
+    /// the working directory if present) and parses it together with the process
+    /// environment, which wins (as python-dotenv without `override`). Variables in the file
+    /// that bms does not know are reported in `notices`.
+    pub fn from_env(env_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let explicit = env_file.map(Path::to_path_buf).or_else(|| std::env::var_os("BMS_ENV_FILE").map(PathBuf::from));
+        let (path, origin) = match &explicit {
+            Some(path) => (path.clone(), if env_file.is_some() { "--env-file" } else { "BMS_ENV_FILE" }),
+            None => (PathBuf::from(".env"), ".env"),
+        };
+        let process = |name: &str| std::env::var(name).ok();
+        let entries = match std::fs::read_to_string(&path) {
+            Ok(text) => crate::envfile::parse(&text)
+                .map_err(|error| ConfigError::new(origin, format!("{}: {error}", path.display())))?,
+            // A missing .env is normal; a missing file that was asked for is not.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                return Self::from_lookup(process);
             }
-            None => match dotenvy::dotenv() {
-                Ok(_) => {}
-                Err(error) if error.not_found() => {}
-                Err(error) => return Err(ConfigError::new(".env", error.to_string())),
-            },
+            Err(error) => return Err(ConfigError::new(origin, format!("cannot read {}: {error}", path.display()))),
+        };
+        let from_file = crate::envfile::resolve(&entries, &process);
+        let (mut config, read) = Self::parse(&|name| process(name).or_else(|| from_file.get(name).cloned()))?;
+        let mut reported: BTreeSet<&str> = config.notices.iter().map(|notice| notice.variable.as_str()).collect();
+        let mut unknown = Vec::new();
+        for entry in &entries {
+            if !read.contains(entry.name.as_str()) && reported.insert(entry.name.as_str()) {
+                unknown.push(ConfigNotice {
+                    variable: entry.name.clone(),
+                    message: format!(
+                        "not used by bms: not a bms setting (line {} of {}); ignored",
+                        entry.line,
+                        path.display()
+                    ),
+                });
+            }
         }
-        Self::from_lookup(|name| std::env::var(name).ok())
+        config.notices.extend(unknown);
+        config.env_file = Some(path);
+        Ok(config)
     }
 
     /// Parses configuration from any variable source (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let vars = Vars { lookup: &lookup };
+        Self::parse(&lookup).map(|(config, _)| config)
+    }
+
+    /// Parses, and tells which variable names were consulted (so `from_env` can report the
+    /// names in a file that mean nothing to bms).
+    fn parse(lookup: &dyn Fn(&str) -> Option<String>) -> Result<(Self, BTreeSet<&'static str>), ConfigError> {
+        let vars = Vars { lookup, read: RefCell::new(BTreeSet::new()) };
+        // Always consulted elsewhere (the CLI, the logger), never unknown.
+        vars.get("BMS_ENV_FILE");
         let environment = match vars.get("BMS_ENV").or_else(|| vars.get("FLASK_ENV")) {
             None => Environment::Development,
             Some(value) => match value.to_ascii_lowercase().as_str() {
@@ -328,7 +431,7 @@ impl Config {
             dashboard_cache_seconds: vars.parse_number("DASHBOARD_CACHE_SECONDS", 1u64, 0, 60)?,
         };
 
-        Ok(Self {
+        let mut config = Self {
             environment,
             secret_key,
             secret_key_source,
@@ -336,7 +439,7 @@ impl Config {
             log_dir: vars.get("LOG_DIR").map(PathBuf::from),
             metrics_token: vars.get("METRICS_TOKEN").map(Secret::new),
             // Unlike other variables, set-but-empty means something: no web UI.
-            static_dir: match (vars.lookup)("STATIC_DIR") {
+            static_dir: match vars.get_raw("STATIC_DIR") {
                 None => Some(PathBuf::from(DEFAULT_STATIC_DIR)),
                 Some(dir) if dir.trim().is_empty() => None,
                 Some(dir) => Some(PathBuf::from(dir.trim())),
@@ -354,7 +457,15 @@ impl Config {
             tracking,
             mail: parse_mail(&vars)?,
             veeam: parse_veeam(&vars)?,
-        })
+            workers: vars.parse_number("WORKERS", default_workers(), 1, 256)?,
+            log_filter: vars.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
+            log_rotation: parse_log_rotation(&vars)?,
+            migration_backup_keep: vars.parse_number("MIGRATION_BACKUP_KEEP", 5usize, 1, 1000)?,
+            env_file: None,
+            notices: Vec::new(),
+        };
+        config.notices = inactive_setting_notices(&vars, &config);
+        Ok((config, vars.read.into_inner()))
     }
 
     /// The secret key; `ensure_secret_key` must have run (or `SECRET_KEY` been set).
@@ -417,11 +528,30 @@ impl Config {
             ("COMPLIANCE_MIN_OFFLINE".to_owned(), self.tracking.min_offline_or_immutable.to_string()),
             ("STATE_EVALUATION_SECONDS".to_owned(), self.tracking.evaluation_interval_seconds.to_string()),
             ("DASHBOARD_CACHE_SECONDS".to_owned(), self.tracking.dashboard_cache_seconds.to_string()),
+            ("WORKERS".to_owned(), self.workers.to_string()),
+            ("RUST_LOG".to_owned(), self.log_filter.clone()),
+            (
+                "LOG_ROTATION".to_owned(),
+                match self.log_rotation {
+                    LogRotation::External => "external (logrotate + SIGHUP)".to_owned(),
+                    LogRotation::Builtin { max_bytes, keep_files } => {
+                        format!("builtin (daily or at {max_bytes} bytes, keeping {keep_files} files)")
+                    }
+                },
+            ),
+            ("MIGRATION_BACKUP_KEEP".to_owned(), self.migration_backup_keep.to_string()),
         ];
+        lines.insert(
+            0,
+            (
+                "BMS_ENV_FILE".to_owned(),
+                self.env_file.as_ref().map_or("(no env file read)".to_owned(), |path| path.display().to_string()),
+            ),
+        );
         match &self.mail {
             None => lines.push(("MAIL_SERVER".to_owned(), "(not set: e-mail disabled)".to_owned())),
             Some(mail) => {
-                lines.push(("MAIL_SERVER".to_owned(), mail.server.clone()));
+                lines.push(("MAIL_SERVER".to_owned(), format!("{} (e-mail not sent yet)", mail.server)));
                 lines.push(("MAIL_PORT".to_owned(), mail.port.to_string()));
                 lines.push(("MAIL_USE_TLS".to_owned(), mail.use_tls.to_string()));
                 lines.push(("MAIL_USE_SSL".to_owned(), mail.use_ssl.to_string()));
@@ -431,11 +561,16 @@ impl Config {
             }
         }
         match &self.veeam {
-            None => lines.push(("VEEAM_API_URL".to_owned(), "(not set: Veeam poller disabled)".to_owned())),
+            None => lines.push(("VEEAM_API_URL".to_owned(), "(not set: no Veeam connector)".to_owned())),
             Some(veeam) => {
-                lines.push(("VEEAM_API_URL".to_owned(), veeam.api_url.clone()));
-                lines.push(("VEEAM_USERNAME".to_owned(), veeam.username.clone()));
-                lines.push(("VEEAM_PASSWORD".to_owned(), masked(true)));
+                lines.push(("VEEAM_API_URL".to_owned(), format!("{} (connector not yet active)", veeam.api_url)));
+                match &veeam.auth {
+                    VeeamAuth::Password { username, .. } => {
+                        lines.push(("VEEAM_USERNAME".to_owned(), username.clone()));
+                        lines.push(("VEEAM_PASSWORD".to_owned(), masked(true)));
+                    }
+                    VeeamAuth::Token(_) => lines.push(("VEEAM_API_TOKEN".to_owned(), masked(true))),
+                }
                 lines.push(("VEEAM_VERIFY_SSL".to_owned(), veeam.verify_tls.to_string()));
                 lines.push(("VEEAM_POLL_INTERVAL_MINUTES".to_owned(), veeam.poll_interval_minutes.to_string()));
             }
@@ -514,21 +649,29 @@ fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
 
 struct Vars<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Every name asked for: the variables bms knows.
+    read: RefCell<BTreeSet<&'static str>>,
 }
 
 impl Vars<'_> {
-    /// A variable's value; empty or blank counts as unset.
-    fn get(&self, name: &str) -> Option<String> {
-        (self.lookup)(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+    /// A variable's value as set, even when empty.
+    fn get_raw(&self, name: &'static str) -> Option<String> {
+        self.read.borrow_mut().insert(name);
+        (self.lookup)(name)
     }
 
-    fn list(&self, name: &str) -> Vec<String> {
+    /// A variable's value; empty or blank counts as unset.
+    fn get(&self, name: &'static str) -> Option<String> {
+        self.get_raw(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+    }
+
+    fn list(&self, name: &'static str) -> Vec<String> {
         self.get(name)
             .map(|value| value.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default()
     }
 
-    fn parse_bool(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+    fn parse_bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self.get(name) {
             None => Ok(default),
             Some(value) => match value.to_ascii_lowercase().as_str() {
@@ -539,7 +682,7 @@ impl Vars<'_> {
         }
     }
 
-    fn parse_number<T>(&self, name: &str, default: T, min: T, max: T) -> Result<T, ConfigError>
+    fn parse_number<T>(&self, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
     where
         T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
     {
@@ -586,16 +729,23 @@ fn parse_mail(vars: &Vars<'_>) -> Result<Option<MailSettings>, ConfigError> {
             "cannot be true together with MAIL_USE_TLS (choose STARTTLS or implicit TLS)",
         ));
     }
-    let default_sender = vars
-        .get("MAIL_DEFAULT_SENDER")
-        .ok_or_else(|| ConfigError::new("MAIL_DEFAULT_SENDER", "is required when MAIL_SERVER is set"))?;
-    if !is_valid_sender(&default_sender) {
-        return Err(ConfigError::new(
-            "MAIL_DEFAULT_SENDER",
-            "must be an e-mail address, optionally as `Name <address>`",
-        ));
-    }
     let username = vars.get("MAIL_USERNAME");
+    // Flask-Mail's users (the old guide) set no sender: the account's address is the sender.
+    let default_sender = match vars.get("MAIL_DEFAULT_SENDER") {
+        Some(sender) if is_valid_sender(&sender) => sender,
+        Some(_) => {
+            return Err(ConfigError::new(
+                "MAIL_DEFAULT_SENDER",
+                "must be an e-mail address, optionally as `Name <address>`",
+            ));
+        }
+        None => username.clone().filter(|name| is_valid_sender(name)).ok_or_else(|| {
+            ConfigError::new(
+                "MAIL_DEFAULT_SENDER",
+                "is required when MAIL_SERVER is set and MAIL_USERNAME is not an e-mail address",
+            )
+        })?,
+    };
     let password = vars.get("MAIL_PASSWORD").map(Secret::new);
     if username.is_some() != password.is_some() {
         return Err(ConfigError::new("MAIL_PASSWORD", "MAIL_USERNAME and MAIL_PASSWORD must be set together"));
@@ -609,6 +759,60 @@ fn parse_mail(vars: &Vars<'_>) -> Result<Option<MailSettings>, ConfigError> {
         password,
         default_sender,
     }))
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get).min(256)
+}
+
+fn parse_log_rotation(vars: &Vars<'_>) -> Result<LogRotation, ConfigError> {
+    let builtin = match vars.get("LOG_ROTATION").map(|value| value.to_ascii_lowercase()) {
+        None => cfg!(windows),
+        Some(value) if value == "builtin" => true,
+        Some(value) if value == "external" => false,
+        Some(_) => {
+            return Err(ConfigError::new(
+                "LOG_ROTATION",
+                "must be `builtin` (bms rotates LOG_DIR/bms.log) or `external` (logrotate + SIGHUP)",
+            ));
+        }
+    };
+    let max_bytes = vars.parse_number("LOG_ROTATE_BYTES", 104_857_600u64, 1024 * 1024, 10 * 1024 * 1024 * 1024)?;
+    let keep_files = vars.parse_number("LOG_KEEP_FILES", 14usize, 1, 1000)?;
+    Ok(if builtin { LogRotation::Builtin { max_bytes, keep_files } } else { LogRotation::External })
+}
+
+/// Notices for variables that are set but change nothing today, and for the old system's
+/// variables that bms does not read.
+fn inactive_setting_notices(vars: &Vars<'_>, config: &Config) -> Vec<ConfigNotice> {
+    let notice =
+        |variable: &str, message: &str| ConfigNotice { variable: variable.to_owned(), message: message.to_owned() };
+    let mut notices: Vec<ConfigNotice> = RETIRED_VARIABLES
+        .iter()
+        .filter(|(name, _)| vars.get(name).is_some())
+        .map(|(name, reason)| notice(name, &format!("not used by bms: {reason}")))
+        .collect();
+    for name in ["SESSION_COOKIE_SECURE", "ENABLE_CSRF_PROTECTION"] {
+        if vars.get(name).is_some() {
+            notices.push(notice(
+                name,
+                "accepted, no effect yet: bms sets no session cookie (bearer tokens cannot be forged cross-site)",
+            ));
+        }
+    }
+    if config.mail.is_some() {
+        notices.push(notice(
+            "MAIL_SERVER",
+            "accepted and validated; bms does not send e-mail yet (notifications are not implemented), so nothing is sent",
+        ));
+    }
+    if config.veeam.is_some() {
+        notices.push(notice(
+            "VEEAM_API_URL",
+            "accepted and validated; the Veeam connector is not yet active, so Veeam is not polled",
+        ));
+    }
+    notices
 }
 
 fn is_valid_sender(sender: &str) -> bool {
@@ -628,17 +832,21 @@ fn parse_veeam(vars: &Vars<'_>) -> Result<Option<VeeamSettings>, ConfigError> {
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(ConfigError::new("VEEAM_API_URL", "must be an http(s) URL such as https://vbr01:9419"));
     }
-    let username = vars
-        .get("VEEAM_USERNAME")
-        .ok_or_else(|| ConfigError::new("VEEAM_USERNAME", "is required when VEEAM_API_URL is set"))?;
-    let password = vars
-        .get("VEEAM_PASSWORD")
-        .map(Secret::new)
-        .ok_or_else(|| ConfigError::new("VEEAM_PASSWORD", "is required when VEEAM_API_URL is set"))?;
+    let auth = match vars.get("VEEAM_API_TOKEN") {
+        Some(token) => VeeamAuth::Token(Secret::new(token)),
+        None => {
+            let username = vars.get("VEEAM_USERNAME").ok_or_else(|| {
+                ConfigError::new("VEEAM_USERNAME", "is required when VEEAM_API_URL is set (or set VEEAM_API_TOKEN)")
+            })?;
+            let password = vars.get("VEEAM_PASSWORD").map(Secret::new).ok_or_else(|| {
+                ConfigError::new("VEEAM_PASSWORD", "is required with VEEAM_USERNAME (or set VEEAM_API_TOKEN)")
+            })?;
+            VeeamAuth::Password { username, password }
+        }
+    };
     Ok(Some(VeeamSettings {
         api_url: api_url.trim_end_matches('/').to_owned(),
-        username,
-        password,
+        auth,
         verify_tls: vars.parse_bool("VEEAM_VERIFY_SSL", true)?,
         poll_interval_minutes: vars.parse_number("VEEAM_POLL_INTERVAL_MINUTES", 15u32, 1, 1440)?,
     }))
@@ -733,6 +941,59 @@ mod tests {
         let veeam = config.veeam.as_ref().expect("veeam configured");
         assert_eq!(veeam.api_url, "https://vbr01:9419");
         assert_eq!(config.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn the_old_guides_mail_and_veeam_blocks_are_accepted() {
+        let config = parse(&[
+            ("MAIL_SERVER", "smtp.gmail.com"),
+            ("MAIL_PORT", "587"),
+            ("MAIL_USE_TLS", "true"),
+            ("MAIL_USERNAME", "your-email@gmail.com"),
+            ("MAIL_PASSWORD", "your-app-password"),
+            ("VEEAM_API_URL", "http://veeam-server:9398"),
+            ("VEEAM_API_TOKEN", "your-token-here"),
+        ])
+        .expect("the old guide's blocks are valid");
+        assert_eq!(config.mail.as_ref().map(|mail| mail.default_sender.as_str()), Some("your-email@gmail.com"));
+        let veeam = config.veeam.as_ref().expect("veeam");
+        assert_eq!(veeam.auth, VeeamAuth::Token(Secret::new("your-token-here")));
+        let noticed: Vec<&str> = config.notices.iter().map(|notice| notice.variable.as_str()).collect();
+        assert_eq!(noticed, vec!["MAIL_SERVER", "VEEAM_API_URL"]);
+        // A user name that is not an address cannot be the sender.
+        let error =
+            parse(&[("MAIL_SERVER", "smtp"), ("MAIL_USERNAME", "bms"), ("MAIL_PASSWORD", "x")]).expect_err("no sender");
+        assert_eq!(error.variable, "MAIL_DEFAULT_SENDER");
+    }
+
+    #[test]
+    fn retired_variables_are_reported_with_their_replacement() {
+        let config = parse(&[("FLASK_APP", "app"), ("GUNICORN_WORKERS", "4"), ("SESSION_COOKIE_HTTPONLY", "true")])
+            .expect("valid");
+        let notice = |name: &str| {
+            config.notices.iter().find(|notice| notice.variable == name).map(|notice| notice.message.clone())
+        };
+        assert!(notice("FLASK_APP").is_some_and(|m| m.starts_with("not used by bms")));
+        assert!(notice("GUNICORN_WORKERS").is_some_and(|m| m.contains("use WORKERS")));
+        assert!(notice("SESSION_COOKIE_HTTPONLY").is_some());
+        assert!(parse(&[]).expect("defaults").notices.is_empty());
+    }
+
+    #[test]
+    fn log_rotation_defaults_per_platform_and_validates() {
+        let config = parse(&[]).expect("defaults");
+        let expected = if cfg!(windows) {
+            LogRotation::Builtin { max_bytes: 104_857_600, keep_files: 14 }
+        } else {
+            LogRotation::External
+        };
+        assert_eq!(config.log_rotation, expected);
+        let builtin = parse(&[("LOG_ROTATION", "builtin"), ("LOG_ROTATE_BYTES", "2097152"), ("LOG_KEEP_FILES", "3")])
+            .expect("valid");
+        assert_eq!(builtin.log_rotation, LogRotation::Builtin { max_bytes: 2_097_152, keep_files: 3 });
+        for (name, value) in [("LOG_ROTATION", "weekly"), ("LOG_ROTATE_BYTES", "10"), ("WORKERS", "0")] {
+            assert_eq!(parse(&[(name, value)]).expect_err("refused").variable, name);
+        }
     }
 
     #[test]

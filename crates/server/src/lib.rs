@@ -10,6 +10,7 @@ pub mod compliance;
 pub mod config;
 pub mod dashboard;
 pub mod db;
+pub mod envfile;
 pub mod error;
 pub mod executions;
 pub mod health;

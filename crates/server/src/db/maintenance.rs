@@ -36,6 +36,16 @@ pub enum MaintenanceError {
     /// The file is an SQLite database but not a bms one.
     #[error("{0} is not a bms database (no migration table)")]
     NotBms(PathBuf),
+    /// The configured database is the old Flask system's, which bms must not migrate over.
+    #[error(
+        "{0} is the old Backup Management System's (Flask) database, not a bms one; bms does not \
+         change it. Move it aside (e.g. `mv backup_mgmt.db backup_mgmt.flask.db`) so bms creates a new \
+         database there, or set DATABASE_PATH to another file"
+    )]
+    LegacyDatabase(PathBuf),
+    /// The configured database belongs to some other program.
+    #[error("{0} holds tables but is not a bms database; refusing to use it (set DATABASE_PATH to a new file)")]
+    ForeignDatabase(PathBuf),
     /// SQLite refused.
     #[error("database error on {path}: {source}")]
     Database {
@@ -269,30 +279,123 @@ pub fn restore(database_path: &Path, source: &Path) -> Result<RestoreReport, Mai
     Ok(RestoreReport { replaced, restored })
 }
 
+/// Refuses a database file that has tables but is not bms's (most likely the old Flask
+/// system's `backup_mgmt.db`, which the old guide put at the path bms now uses by default):
+/// running bms's migrations over it would mix two schemas in one file. A missing or empty
+/// file is fine: bms creates its schema there.
+pub fn refuse_foreign_database(path: &Path) -> Result<(), MaintenanceError> {
+    if fs::metadata(path).map_or(true, |meta| meta.len() == 0) {
+        return Ok(());
+    }
+    let mut conn = open_existing(path)?;
+    let tables: i64 = diesel::sql_query(
+        "SELECT COUNT(*) AS count FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .get_result::<CountRow>(&mut conn)
+    .map(|row| row.count)
+    .map_err(db_error(path))?;
+    if tables == 0 || table_exists(&mut conn, path, "__diesel_schema_migrations")? {
+        return Ok(());
+    }
+    let legacy = table_exists(&mut conn, path, "backup_jobs")? && table_exists(&mut conn, path, "offline_media")?;
+    Err(if legacy {
+        MaintenanceError::LegacyDatabase(path.to_path_buf())
+    } else {
+        MaintenanceError::ForeignDatabase(path.to_path_buf())
+    })
+}
+
+/// The first of `<stem>.db`, `<stem>-2.db`, ... in `dir` that does not exist, so two
+/// copies taken in the same second never collide.
+fn unused_name(dir: &Path, stem: &str) -> PathBuf {
+    (1..)
+        .map(|n| if n == 1 { dir.join(format!("{stem}.db")) } else { dir.join(format!("{stem}-{n}.db")) })
+        .find(|candidate| !candidate.exists())
+        .unwrap_or_else(|| dir.join(format!("{stem}.db")))
+}
+
+/// Deletes the oldest `.db` files of `dir` whose names `matches` accepts until `keep`
+/// remain; returns the deleted paths, oldest first. Only finished copies match (a
+/// `.partial` never ends in `.db`).
+fn prune_matching(dir: &Path, keep: usize, matches: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, MaintenanceError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(MaintenanceError::Io { context: format!("cannot list {}", dir.display()), source }),
+    };
+    let mut copies = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io_error(format!("cannot list {}", dir.display())))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".db") && matches(&name) && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            let modified = entry.metadata().and_then(|meta| meta.modified()).ok();
+            copies.push((modified, name, entry.path()));
+        }
+    }
+    // Oldest first: by modification time, then by name (names carry the UTC time).
+    copies.sort();
+    let excess = copies.len().saturating_sub(keep);
+    let mut removed = Vec::with_capacity(excess);
+    for (_, _, path) in copies.into_iter().take(excess) {
+        fs::remove_file(&path).map_err(io_error(format!("cannot delete {}", path.display())))?;
+        removed.push(path);
+    }
+    Ok(removed)
+}
+
+/// Prefix of the copies `bms db backup --dir` writes (and `--keep` prunes).
+pub const SCHEDULED_BACKUP_PREFIX: &str = "bms-backup-";
+
+/// A verified copy named `bms-backup-<UTC time>.db` in `dir`, then the oldest such copies
+/// deleted so that `keep` remain (the nightly backup of the old guide's daily checklist).
+pub fn backup_into_dir(
+    database_path: &Path,
+    dir: &Path,
+    keep: usize,
+) -> Result<(PathBuf, CheckReport, Vec<PathBuf>), MaintenanceError> {
+    let stem = format!("{SCHEDULED_BACKUP_PREFIX}{}", Utc::now().format("%Y%m%dT%H%M%SZ"));
+    fs::create_dir_all(dir).map_err(io_error(format!("cannot create {}", dir.display())))?;
+    let target = unused_name(dir, &stem);
+    let report = backup(database_path, &target)?;
+    let removed = prune_matching(dir, keep, |name| name.starts_with(SCHEDULED_BACKUP_PREFIX))?;
+    Ok((target, report, removed))
+}
+
+/// Prefix of the automatic copies taken before migrations.
+const MIGRATION_BACKUP_PREFIX: &str = "bms-";
+
 /// Where automatic backups go: `backups/` next to the database.
 pub fn backup_dir(database_path: &Path) -> PathBuf {
     database_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("backups")
 }
 
 /// Before migrations change a database that already has data, copy it to
-/// `backups/bms-<UTC time>-before-<first pending version>.db`. A new (empty) database is
-/// not backed up.
+/// `backups/bms-<UTC time>-before-<first pending version>.db`, then prune those copies to
+/// the newest `keep`. A new (empty) database is not backed up.
 pub fn backup_before_migrations(
     database_path: &Path,
     applied: usize,
     first_pending: &str,
+    keep: usize,
 ) -> Result<Option<PathBuf>, MaintenanceError> {
     if applied == 0 {
         return Ok(None);
     }
-    let stem = format!("bms-{}-before-{first_pending}", Utc::now().format("%Y%m%dT%H%M%SZ"));
+    let stem = format!("{MIGRATION_BACKUP_PREFIX}{}-before-{first_pending}", Utc::now().format("%Y%m%dT%H%M%SZ"));
     let dir = backup_dir(database_path);
-    // Two upgrades in one second (a rollback and a retry) must not collide.
-    let target = (1..)
-        .map(|n| if n == 1 { dir.join(format!("{stem}.db")) } else { dir.join(format!("{stem}-{n}.db")) })
-        .find(|candidate| !candidate.exists())
-        .unwrap_or_else(|| dir.join(format!("{stem}.db")));
-    backup(database_path, &target).map(|_| Some(target))
+    let target = unused_name(&dir, &stem);
+    backup(database_path, &target)?;
+    // Only the pre-migration copies (their names hold `-before-`): the nightly
+    // `bms-backup-*` copies in the same folder have their own `--keep`.
+    let removed = prune_matching(&dir, keep, |name| {
+        name.starts_with(MIGRATION_BACKUP_PREFIX)
+            && !name.starts_with(SCHEDULED_BACKUP_PREFIX)
+            && name.contains("-before-")
+    })?;
+    for path in removed {
+        log::info!("deleted the old pre-migration copy {}", path.display());
+    }
+    Ok(Some(target))
 }
 
 #[cfg(test)]

@@ -227,6 +227,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         })
+        .workers(config.workers)
         .listen(listener)?
         .shutdown_timeout(30)
         // Signals are handled by `shutdown::install` (systemd notifications, SIGHUP).

@@ -12,6 +12,7 @@ mod helpers;
 mod http_core;
 mod ingest;
 mod jobs;
+mod legacy_guide;
 mod metrics;
 mod operations;
 mod role_matrix;
