@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# A real nginx (Debian's package) with the shipped site (deploy/linux/nginx/), pointed at
-# a bms on a temporary database: the web UI loads through nginx, /api/v1/ and /ping/ work
-# through it, the security headers are there, hashed assets are immutable, gzip is on,
-# HTTP redirects to HTTPS, /metrics is not exposed. Only ports, paths and the certificate
-# (self-signed here, certbot's in production) are substituted in the shipped files.
+# A real nginx (Debian's package) with the shipped sites (deploy/linux/nginx/), pointed at
+# a bms on a temporary database. The HTTPS site (backup-management.conf): the web UI loads
+# through nginx, /api/v1/ and /ping/ work through it, the security headers are there,
+# hashed assets are immutable, gzip is on, HTTP redirects to HTTPS, /metrics is not
+# exposed. The HTTP-only site (backup-management-http.conf, HTTP_ONLY=1), which shares the
+# locations snippet: the same UI and API over plain HTTP, no redirect. docker/nginx.conf
+# must be valid with the same snippets. Only ports, paths and the certificate (self-signed
+# here, as the installer generates it) are substituted in the shipped files; the snippets
+# are used as they are (snippets/ next to the test's nginx.conf is deploy/linux/nginx/).
 #
 #   BMS_BINARY=target/debug/bms deploy/tests/test-nginx.sh
 set -euo pipefail
@@ -11,7 +15,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=deploy/tests/lib.sh
 . "$repo_root/deploy/tests/lib.sh"
 BMS_BINARY=$(realpath "${BMS_BINARY:-$repo_root/target/debug/bms}")
-DIST=${BMS_DIST:-$repo_root/dist}
+DIST=$(realpath "${BMS_DIST:-$repo_root/dist}")
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 work=$(mktemp -d)
 pids=()
@@ -22,67 +26,92 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$work/error.log" ] && tail -5 "$work/error.log" >&2; exit 1; }
+fail() {
+    printf 'FAIL: %s\n' "$*" >&2
+    for log in "$work"/error*.log; do [ -f "$log" ] && tail -5 "$log" >&2; done
+    exit 1
+}
 json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 
 http_port=$(free_port)
 https_port=$(free_port)
+plain_port=$(free_port)
 bms_port=$(free_port)
 base="https://127.0.0.1:$https_port"
+plain="http://127.0.0.1:$plain_port"
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=bms.test.example \
     -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 
-site="$repo_root/deploy/linux/nginx"
+shipped="$repo_root/deploy/linux/nginx"
+# Relative includes are resolved against the directory of the configuration file.
+ln -s "$shipped" "$work/snippets"
 sed -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
     -e "s|listen 443 ssl http2;|listen 127.0.0.1:$https_port ssl http2;|" \
     -e '/listen \[::\]/d' \
     -e "s|server 127.0.0.1:5000;|server 127.0.0.1:$bms_port;|" \
-    -e "s|/etc/ssl/certs/ssl-cert-snakeoil.pem|$work/cert.pem|" \
-    -e "s|/etc/ssl/private/ssl-cert-snakeoil.key|$work/key.pem|" \
+    -e "s|/etc/ssl/certs/backup-management-selfsigned.pem|$work/cert.pem|" \
+    -e "s|/etc/ssl/private/backup-management-selfsigned.key|$work/key.pem|" \
     -e "s|root /opt/backup-management-system/dist;|root $DIST;|" \
-    -e "s|include snippets/|include $site/|" \
-    "$site/bms.conf" >"$work/site.conf"
+    "$shipped/backup-management.conf" >"$work/site.conf"
+sed -e "s|listen 80;|listen 127.0.0.1:$plain_port;|" \
+    -e '/listen \[::\]/d' \
+    -e "s|server 127.0.0.1:5000;|server 127.0.0.1:$bms_port;|" \
+    -e "s|root /opt/backup-management-system/dist;|root $DIST;|" \
+    "$shipped/backup-management-http.conf" >"$work/http-site.conf"
+# The container variant; `bms` is the compose service name, resolved by Docker's DNS, so it
+# is pointed at localhost here.
+sed -e "s|server bms:5000;|server 127.0.0.1:$bms_port;|" \
+    -e "s|listen 80;|listen 127.0.0.1:$plain_port;|" \
+    -e "s|root /usr/share/nginx/html;|root $DIST;|" \
+    "$repo_root/docker/nginx.conf" >"$work/docker-site.conf"
+for name in site http-site docker-site; do
+    grep -q "127.0.0.1:$bms_port" "$work/$name.conf" || fail "$name: the upstream line was not found"
+done
+grep -q "$work/cert.pem" "$work/site.conf" || fail "the certificate line was not found in backup-management.conf"
+! grep -q 'ssl' "$work/http-site.conf" || fail "the HTTP-only site has TLS settings"
+
 mkdir -p "$work/tmp"
-cat >"$work/nginx.conf" <<CONF
+# nginx_conf NAME SITE: a main configuration for one site, with its own pid and logs.
+nginx_conf() {
+    cat >"$work/nginx-$1.conf" <<CONF
 daemon off;
 worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
+pid $work/nginx-$1.pid;
+error_log $work/error-$1.log;
 events { worker_connections 64; }
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log $work/access.log;
+    access_log $work/access-$1.log;
     client_body_temp_path $work/tmp/body;
     proxy_temp_path $work/tmp/proxy;
     fastcgi_temp_path $work/tmp/fastcgi;
     uwsgi_temp_path $work/tmp/uwsgi;
     scgi_temp_path $work/tmp/scgi;
-    include $work/site.conf;
+    include $work/$2;
 }
 CONF
-"$NGINX" -t -q -p "$work" -c "$work/nginx.conf" || fail "nginx -t rejected the site"
-echo "nginx -t: the site is valid"
-
-# The container variant (docker/nginx.conf) must be valid too; `bms` is the compose
-# service name, resolved by Docker's DNS, so it is pointed at localhost here.
-sed -e "s|server bms:5000;|server 127.0.0.1:$bms_port;|" \
-    -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
-    -e "s|root /usr/share/nginx/html;|root $DIST;|" \
-    -e "s|include snippets/|include $site/|" \
-    "$repo_root/docker/nginx.conf" >"$work/docker-site.conf"
-sed "s|include $work/site.conf;|include $work/docker-site.conf;|" "$work/nginx.conf" >"$work/nginx-docker.conf"
+}
+nginx_conf https site.conf
+nginx_conf http http-site.conf
+nginx_conf docker docker-site.conf
+"$NGINX" -t -q -p "$work" -c "$work/nginx-https.conf" || fail "nginx -t rejected backup-management.conf"
+echo "nginx -t: backup-management.conf (HTTPS) is valid"
+"$NGINX" -t -q -p "$work" -c "$work/nginx-http.conf" || fail "nginx -t rejected backup-management-http.conf"
+echo "nginx -t: backup-management-http.conf (HTTP only) is valid"
 "$NGINX" -t -q -p "$work" -c "$work/nginx-docker.conf" || fail "nginx -t rejected docker/nginx.conf"
 echo "nginx -t: docker/nginx.conf is valid"
 
 (cd "$work" && SECRET_KEY=nginx-test-secret-key-0123456789abcdef DATABASE_PATH="$work/bms.db" PORT=$bms_port \
     STATIC_DIR='' TRUSTED_PROXIES=127.0.0.1 exec "$BMS_BINARY" serve 2>"$work/bms.log") &
 pids+=($!)
-"$NGINX" -p "$work" -c "$work/nginx.conf" &
+"$NGINX" -p "$work" -c "$work/nginx-https.conf" &
+pids+=($!)
+"$NGINX" -p "$work" -c "$work/nginx-http.conf" &
 pids+=($!)
 for _ in $(seq 100); do
-    grep -q "listening on" "$work/bms.log" 2>/dev/null && [ -f "$work/nginx.pid" ] && break
+    grep -q "listening on" "$work/bms.log" 2>/dev/null && [ -f "$work/nginx-https.pid" ] && [ -f "$work/nginx-http.pid" ] && break
     sleep 0.1
 done
 grep -q "listening on" "$work/bms.log" || fail "bms did not start: $(cat "$work/bms.log")"
@@ -138,4 +167,15 @@ runs=$(c -H "Authorization: Bearer $token" "$base/api/v1/executions?job_id=$job_
 # The audit log records the real client address, passed on by nginx (a trusted proxy).
 audit=$(c -H "Authorization: Bearer $token" "$base/api/v1/audit-log?action=job.create")
 [ "$(json "['data'][0]['client_ip']" <<<"$audit")" = "127.0.0.1" ] || fail "client IP not forwarded: $audit"
+
+# The HTTP-only site: the same UI and API over plain HTTP, no redirect.
+plain_index=$(curl -s --max-time 10 "$plain/jobs/42")
+grep -q 'id="bms-boot"' <<<"$plain_index" || fail "HTTP-only site: client route did not get index.html"
+[ "$(header "$plain/" Cache-Control)" = "no-cache" ] || fail "HTTP-only site: index.html must be no-cache"
+[ -n "$(header "$plain/" Content-Security-Policy)" ] || fail "HTTP-only site: no security headers"
+[ "$(header "$plain$wasm" Cache-Control)" = "public, max-age=31536000, immutable" ] || fail "HTTP-only site: hashed asset not immutable"
+expect_status "$(curl -s -o /dev/null -w '%{http_code}' "$plain/health")" 200 "HTTP-only site: /health"
+expect_status "$(curl -s -o /dev/null -w '%{http_code}' "$plain/metrics")" 404 "HTTP-only site: /metrics must not be exposed"
+plain_runs=$(curl -s --max-time 10 -H "Authorization: Bearer $token" "$plain/api/v1/executions?job_id=$job_id")
+[ "$(json "['meta']['total']" <<<"$plain_runs")" = "1" ] || fail "HTTP-only site: the API: $plain_runs"
 echo "nginx test passed"
