@@ -13,7 +13,7 @@ use bms_server::clock::{Clock, SystemClock};
 use bms_server::config::Config;
 use bms_server::db;
 use bms_server::http::Application;
-use bms_server::jobs::status::{EvaluationSettings, refresh_all};
+use bms_server::tracking::evaluator::{EvaluationSettings, refresh_all};
 use chrono::{Duration as ChronoDuration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -289,7 +289,7 @@ fn main() {
     if options.seed_only {
         // The seeded database is for benchmarks only: give the admin a known password.
         let mut conn = pool.get().expect("connection");
-        let hash = bms_server::auth::password::hash_password(BENCH_ADMIN_PASSWORD).expect("hash");
+        let hash = bms_server::users::password::hash_password(BENCH_ADMIN_PASSWORD).expect("hash");
         diesel::update(bms_server::db::schema::users::table)
             .set((
                 bms_server::db::schema::users::password_hash.eq(hash),

@@ -9,12 +9,13 @@ use std::sync::Arc;
 use bms_types::users::Role;
 use clap::{Parser, Subcommand};
 
-use crate::audit::{self, Actor};
-use crate::auth::password;
+use crate::access::Actor;
+use crate::audit;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config, SecretKeyOrigin};
 use crate::db::{self, maintenance};
 use crate::http::{Application, openapi_document};
+use crate::users::password;
 use crate::users::{self, NewAccount};
 
 /// bms — the Backup Management System.

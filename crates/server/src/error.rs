@@ -123,7 +123,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code()).json(self.body());
         // Also set here because an error that escapes the middleware stack (a panic)
         // never passes through the security-headers middleware.
-        crate::http::middleware::insert_security_headers(response.headers_mut(), false);
+        crate::security_headers::insert_security_headers(response.headers_mut(), false);
         response
     }
 }

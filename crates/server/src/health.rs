@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, web};
 use bms_types::health::{HealthResponse, ReadyResponse};
 
+use crate::app::AppState;
 use crate::db::{pending_migration_count, run_db};
-use crate::http::AppState;
 
 /// Liveness: the process answers. Never touches the database.
 #[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = HealthResponse)))]

@@ -1,7 +1,9 @@
 //! bms server library: configuration, database, HTTP API, authentication, audit log.
 //! The `bms` binary (`main.rs`) only parses the command line and calls `cli::run`.
 
+pub mod access;
 pub mod api_keys;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -18,5 +20,10 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;
+pub mod request;
+pub mod security_headers;
+pub mod sessions;
 pub mod shutdown;
+pub mod tokens;
+pub mod tracking;
 pub mod users;

@@ -25,11 +25,11 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
+use crate::app::AppState;
 use crate::db::maintenance::with_suffix;
-use crate::db::run_db;
+use crate::db::{DbConn, run_db};
 use crate::error::ApiError;
-use crate::http::AppState;
-use crate::http::extract::client_ip;
+use crate::request::client_ip;
 
 /// Labels of a served request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -94,12 +94,12 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().as_str().to_owned();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+    let metrics = req.app_data::<web::Data<ProcessMetrics>>().cloned();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
         let route = match response.request().match_pattern() {
             Some(pattern) => pattern,
-            None if crate::http::spa::is_backend_path(response.request().path()) => "unmatched".to_owned(),
+            None if crate::request::is_backend_path(response.request().path()) => "unmatched".to_owned(),
             None => "spa".to_owned(),
         };
         let status = response.status().as_u16();
@@ -141,7 +141,7 @@ struct Snapshot {
     database_bytes: i64,
 }
 
-fn snapshot(conn: &mut SqliteConnection, database_path: &std::path::Path) -> Result<Snapshot, ApiError> {
+fn snapshot(conn: &mut DbConn, database_path: &std::path::Path) -> Result<Snapshot, ApiError> {
     let states = diesel::sql_query("SELECT state, COUNT(*) AS count FROM job_status GROUP BY state").load(conn)?;
     // The last success of a job is the newest last-success among its copies (results
     // without a copy count for the primary copy), which is indexed by id.
@@ -184,7 +184,7 @@ struct JobStatusLabels {
 fn encode_all(metrics: &ProcessMetrics, snapshot: Snapshot) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("bms");
     let jobs_by_state = Family::<StateLabels, Gauge>::default();
-    for state in crate::jobs::schedule::JobState::ALL {
+    for state in crate::tracking::schedule::JobState::ALL {
         let count = snapshot.states.iter().find(|row| row.state == state.as_str()).map_or(0, |row| row.count);
         jobs_by_state.get_or_create(&StateLabels { state: state.as_str().to_owned() }).set(count);
     }
@@ -264,7 +264,11 @@ fn allowed(req: &HttpRequest, state: &AppState) -> bool {
 }
 
 /// `GET /metrics`.
-pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    process: web::Data<ProcessMetrics>,
+) -> Result<HttpResponse, ApiError> {
     if !allowed(&req, &state) {
         let message = if state.config.metrics_token.is_some() {
             "Send METRICS_TOKEN as `Authorization: Bearer <token>`."
@@ -275,7 +279,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     }
     let database_path = state.config.database_path.clone();
     let snapshot = run_db(&state.pool, move |conn| snapshot(conn, &database_path)).await?;
-    let text = encode_all(&state.metrics, snapshot).map_err(|_| ApiError::internal("metrics encoding failed"))?;
+    let text = encode_all(&process, snapshot).map_err(|_| ApiError::internal("metrics encoding failed"))?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -6,13 +6,14 @@ use bms_types::users::Role;
 use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
 
+use crate::access::{AnyApiKey, Authorized, Operators, Principal};
 use crate::api_keys::{self, ApiKey, NewKey, with_creators};
-use crate::auth::extract::{AnyApiKey, Authorized, Operators, Principal};
+use crate::app::AppState;
+use crate::db::pagination::PageWindow;
 use crate::db::run_db;
 use crate::db::schema::api_keys as keys_table;
 use crate::error::{ApiError, violation};
-use crate::http::extract::{NoParams, PathId, ValidJson, ValidQuery};
-use crate::http::{AppState, PageWindow};
+use crate::request::{NoParams, PathId, ValidJson, ValidQuery};
 
 /// The user id whose keys an operator may see; `None` for admins (all keys).
 fn owner_scope(auth: &Authorized<Operators>) -> Result<Option<i64>, ApiError> {
@@ -178,6 +179,7 @@ pub async fn get_api_key(
 #[delete("/api-keys/{id}")]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
+    cache: web::Data<api_keys::ApiKeyCache>,
     auth: Authorized<Operators>,
     PathId(id): PathId,
 ) -> Result<HttpResponse, ApiError> {
@@ -189,7 +191,7 @@ pub async fn revoke_api_key(
         api_keys::revoke_key(conn, now, &actor, id)
     })
     .await?;
-    state.api_key_cache.invalidate();
+    cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

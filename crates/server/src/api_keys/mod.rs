@@ -1,20 +1,22 @@
 //! API keys for scripts and tools: created by admins and operators, shown once, stored
 //! as SHA-256 hashes, recognisable by a visible prefix, scoped, optionally expiring,
-//! revocable. Operators see and revoke only their own keys; admins all.
+//! revocable. Operators see and revoke only their own keys; admins all. The check of a
+//! presented key (`authenticate`, with its short-lived cache) lives here too.
 
 pub mod handlers;
 
+use bms_types::ErrorCode;
 use bms_types::api_keys::{ApiKeyDto, ApiKeyScope};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde_json::json;
 
-use crate::audit::{self, Actor, AuditEvent};
-use crate::auth::extract::API_KEY_PREFIX;
-use crate::auth::tokens::new_opaque_token;
+use crate::access::{API_KEY_PREFIX, Actor, AuthenticatedKey};
+use crate::audit::{self, AuditEvent};
 use crate::db::schema::{api_key_jobs, api_keys, jobs, users};
+use crate::db::{DbConn, DbPool, run_db};
 use crate::error::ApiError;
+use crate::tokens::{hash_token, new_opaque_token};
 
 /// Characters of the key kept visible (`bms_` plus 8 hex digits).
 const VISIBLE_PREFIX_LENGTH: usize = 12;
@@ -41,7 +43,7 @@ impl ApiKey {
     }
 
     /// Loads by id; `not_found` when absent.
-    pub fn find(conn: &mut SqliteConnection, id: i64) -> Result<ApiKey, ApiError> {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<ApiKey, ApiError> {
         api_keys::table
             .find(id)
             .select(ApiKey::as_select())
@@ -69,7 +71,7 @@ impl ApiKey {
 }
 
 /// Looks up the creators' usernames and job restrictions for a set of keys.
-pub fn with_creators(conn: &mut SqliteConnection, keys: Vec<ApiKey>) -> QueryResult<Vec<ApiKeyDto>> {
+pub fn with_creators(conn: &mut DbConn, keys: Vec<ApiKey>) -> QueryResult<Vec<ApiKeyDto>> {
     let creator_ids: Vec<i64> = keys.iter().filter_map(|key| key.created_by).collect();
     let names: std::collections::HashMap<i64, String> = users::table
         .filter(users::id.eq_any(creator_ids))
@@ -104,7 +106,7 @@ pub struct NewKey {
 
 /// Creates a key; returns it with the secret, which is never stored.
 pub fn create_key(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     new: &NewKey,
@@ -112,7 +114,7 @@ pub fn create_key(
     let (secret, key_hash) = new_opaque_token(API_KEY_PREFIX);
     let prefix: String = secret.chars().take(VISIBLE_PREFIX_LENGTH).collect();
     let scopes = new.scopes.iter().map(|scope| scope.as_str()).collect::<Vec<_>>().join(",");
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let id: i64 = diesel::insert_into(api_keys::table)
             .values((
                 api_keys::name.eq(&new.name),
@@ -147,8 +149,8 @@ pub fn create_key(
 }
 
 /// Revokes a key (idempotent: revoking twice keeps the first time).
-pub fn revoke_key(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+pub fn revoke_key(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<(), ApiError> {
+    crate::db::write_transaction(conn, |conn| {
         let key = ApiKey::find(conn, id)?;
         if key.revoked_at.is_none() {
             diesel::update(api_keys::table.find(id)).set(api_keys::revoked_at.eq(Some(now))).execute(conn)?;
@@ -163,4 +165,95 @@ pub fn revoke_key(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor
         )?;
         Ok(())
     })
+}
+
+/// How stale `last_used_at` may get before a request refreshes it (and how long a verified
+/// key is cached); keeps read-only traffic from turning into one write per request.
+const TOUCH_INTERVAL_SECONDS: i64 = 60;
+
+/// The key behind `secret`, if it is neither revoked nor expired: from the cache, else from
+/// its row (refreshing `last_used_at` at most once a minute).
+pub async fn authenticate(
+    pool: &DbPool,
+    cache: &ApiKeyCache,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<AuthenticatedKey, ApiError> {
+    let key_hash = hash_token(secret);
+    if let Some(principal) = cache.get(&key_hash, now) {
+        return Ok(principal);
+    }
+    let cache = cache.clone();
+    run_db(pool, move |conn| {
+        let invalid = || ApiError::new(ErrorCode::TokenInvalid, "The API key is not valid.");
+        let key: ApiKey = api_keys::table
+            .filter(api_keys::key_hash.eq(&key_hash))
+            .select(ApiKey::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(invalid)?;
+        if key.revoked_at.is_some() {
+            return Err(ApiError::new(ErrorCode::TokenInvalid, "The API key has been revoked."));
+        }
+        if key.expires_at.is_some_and(|expiry| expiry <= now) {
+            return Err(ApiError::new(ErrorCode::TokenInvalid, "The API key has expired."));
+        }
+        let stale = key.last_used_at.is_none_or(|used| now - used > Duration::seconds(TOUCH_INTERVAL_SECONDS));
+        if stale {
+            diesel::update(api_keys::table.find(key.id)).set(api_keys::last_used_at.eq(now)).execute(conn)?;
+        }
+        let job_ids =
+            api_key_jobs::table.filter(api_key_jobs::api_key_id.eq(key.id)).select(api_key_jobs::job_id).load(conn)?;
+        let principal = AuthenticatedKey { id: key.id, scopes: key.scopes(), name: key.name, job_ids };
+        cache.put(key_hash, principal.clone(), key.expires_at, now);
+        Ok(principal)
+    })
+    .await
+}
+
+/// Recently verified API keys, so a script posting results does not cost a database
+/// round trip per request. Entries live `API_KEY_CACHE_SECONDS` at most (the
+/// `last_used_at` refresh interval), and revoking any key clears the cache at once, so a
+/// revoked key stops working immediately.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeyCache {
+    entries: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, CachedKey>>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedKey {
+    principal: AuthenticatedKey,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    verified_at: chrono::DateTime<chrono::Utc>,
+}
+
+const API_KEY_CACHE_SECONDS: i64 = TOUCH_INTERVAL_SECONDS;
+
+impl ApiKeyCache {
+    fn get(&self, key_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Option<AuthenticatedKey> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = entries.get(key_hash)?;
+        let fresh = now - entry.verified_at < Duration::seconds(API_KEY_CACHE_SECONDS) && now >= entry.verified_at;
+        let unexpired = entry.expires_at.is_none_or(|expiry| expiry > now);
+        (fresh && unexpired).then(|| entry.principal.clone())
+    }
+
+    fn put(
+        &self,
+        key_hash: String,
+        principal: AuthenticatedKey,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(key_hash, CachedKey { principal, expires_at, verified_at: now });
+    }
+
+    /// Forgets every cached key (after a revocation).
+    pub fn invalidate(&self) {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
 }

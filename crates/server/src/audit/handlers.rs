@@ -5,13 +5,14 @@ use bms_types::audit::{AuditEntryList, AuditVerifyResponse, ListAuditQuery};
 use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
 
+use crate::access::{AuditReaders, Authorized};
+use crate::app::AppState;
 use crate::audit::{AuditRow, actor_kind_as_str, outcome_str, verify_chain};
-use crate::auth::extract::{AuditReaders, Authorized};
+use crate::db::pagination::PageWindow;
 use crate::db::run_db;
 use crate::db::schema::audit_log;
 use crate::error::ApiError;
-use crate::http::extract::{NoParams, ValidQuery};
-use crate::http::{AppState, PageWindow};
+use crate::request::{NoParams, ValidQuery};
 
 /// List audit entries, newest first.
 #[utoipa::path(

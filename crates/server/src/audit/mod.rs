@@ -4,73 +4,19 @@
 
 pub mod handlers;
 
+use crate::db::DbConn;
 use bms_types::audit::{ActorKind, AuditEntryDto, AuditOutcome};
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use diesel::sqlite::SqliteConnection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::access::Actor;
 use crate::db::schema::audit_log;
 
 /// The `prev_hash` of the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// Who acted, as recorded in the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// Kind of actor.
-    pub kind: ActorKind,
-    /// The user, when a user acted.
-    pub user_id: Option<i64>,
-    /// The API key, when a key acted.
-    pub api_key_id: Option<i64>,
-    /// Username or key name at the time.
-    pub name: Option<String>,
-    /// Client address.
-    pub client_ip: Option<String>,
-}
-
-impl Actor {
-    /// bms itself (CLI, first start, background tasks).
-    pub fn system(name: &str) -> Self {
-        Self { kind: ActorKind::System, user_id: None, api_key_id: None, name: Some(name.to_owned()), client_ip: None }
-    }
-
-    /// An unauthenticated caller; `claimed_name` is what they typed, if anything.
-    pub fn anonymous(client_ip: Option<String>, claimed_name: Option<&str>) -> Self {
-        Self {
-            kind: ActorKind::Anonymous,
-            user_id: None,
-            api_key_id: None,
-            name: claimed_name.map(|name| name.chars().take(100).collect()),
-            client_ip,
-        }
-    }
-
-    /// A user.
-    pub fn user(user_id: i64, username: &str, client_ip: Option<String>) -> Self {
-        Self {
-            kind: ActorKind::User,
-            user_id: Some(user_id),
-            api_key_id: None,
-            name: Some(username.to_owned()),
-            client_ip,
-        }
-    }
-
-    /// An API key.
-    pub fn api_key(key_id: i64, key_name: &str, client_ip: Option<String>) -> Self {
-        Self {
-            kind: ActorKind::ApiKey,
-            user_id: None,
-            api_key_id: Some(key_id),
-            name: Some(key_name.to_owned()),
-            client_ip,
-        }
-    }
-}
 
 /// What happened.
 #[derive(Debug, Clone)]
@@ -243,7 +189,7 @@ struct Sequence {
 }
 
 /// Highest id ever handed out (survives deletion of the newest rows).
-fn highest_issued_id(conn: &mut SqliteConnection) -> QueryResult<i64> {
+fn highest_issued_id(conn: &mut DbConn) -> QueryResult<i64> {
     let rows: Vec<Sequence> =
         diesel::sql_query("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").load(conn)?;
     Ok(rows.first().map_or(0, |row| row.seq))
@@ -252,7 +198,7 @@ fn highest_issued_id(conn: &mut SqliteConnection) -> QueryResult<i64> {
 /// Appends an entry. Call inside the write transaction of the change it records (an
 /// IMMEDIATE transaction, so no other writer can append between reading the last hash
 /// and inserting).
-pub fn record(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, event: AuditEvent) -> QueryResult<i64> {
+pub fn record(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, event: AuditEvent) -> QueryResult<i64> {
     let last: Option<(i64, String)> =
         audit_log::table.select((audit_log::id, audit_log::hash)).order(audit_log::id.desc()).first(conn).optional()?;
     let next_id = last.as_ref().map_or(0, |(id, _)| *id).max(highest_issued_id(conn)?) + 1;
@@ -307,7 +253,7 @@ pub struct ChainReport {
 }
 
 /// Walks the whole chain in id order, in batches, and reports the first break.
-pub fn verify_chain(conn: &mut SqliteConnection) -> QueryResult<ChainReport> {
+pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainReport> {
     const BATCH: i64 = 1000;
     let mut expected_prev = GENESIS_HASH.to_owned();
     let mut last_id = 0i64;
@@ -343,15 +289,15 @@ mod tests {
     use super::*;
     use crate::db;
 
-    fn migrated_connection() -> (tempfile::TempDir, SqliteConnection) {
+    fn migrated_connection() -> (tempfile::TempDir, DbConn) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("audit.db");
-        let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open");
+        let mut conn = DbConn::establish(&path.to_string_lossy()).expect("open");
         db::run_pending_migrations(&mut conn).expect("migrate");
         (dir, conn)
     }
 
-    fn append(conn: &mut SqliteConnection, count: usize) {
+    fn append(conn: &mut DbConn, count: usize) {
         let now = Utc::now();
         for index in 0..count {
             let event = AuditEvent::success("test.event", "thing", index).with_details(serde_json::json!({"n": index}));

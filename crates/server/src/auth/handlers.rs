@@ -6,12 +6,13 @@ use bms_types::ApiErrorBody;
 use bms_types::auth::{ChangePasswordRequest, LoginRequest, RefreshRequest, TokenResponse};
 use bms_types::users::UserDto;
 
-use crate::auth::extract::CurrentUser;
-use crate::auth::sessions;
+use crate::access::CurrentUser;
+use crate::app::AppState;
+use crate::auth::login::{self as flow, SessionContext};
 use crate::db::run_db;
 use crate::error::ApiError;
-use crate::http::AppState;
-use crate::http::extract::{ClientIp, NoParams, ValidJson, ValidQuery};
+use crate::request::{ClientIp, NoParams, ValidJson, ValidQuery};
+use crate::sessions;
 use crate::users::User;
 
 fn user_agent(req: &HttpRequest) -> Option<String> {
@@ -44,14 +45,14 @@ pub async fn login(
     if request.password.is_empty() {
         return Err(ApiError::invalid_field("password", "required", "must not be empty"));
     }
-    if request.password.chars().count() > crate::auth::password::MAX_PASSWORD_LENGTH {
-        return Err(sessions::invalid_credentials());
+    if request.password.chars().count() > crate::users::password::MAX_PASSWORD_LENGTH {
+        return Err(flow::invalid_credentials());
     }
     let agent = user_agent(&req);
     let state_for_db = state.clone();
     let tokens = run_db(&state.pool, move |conn| {
-        let ctx = state_for_db.session_context(client_ip, agent);
-        sessions::login(conn, &ctx, &request.username, &request.password)
+        let ctx = SessionContext::for_request(&state_for_db, client_ip, agent);
+        flow::login(conn, &ctx, &request.username, &request.password)
     })
     .await?;
     Ok(web::Json(tokens))
@@ -77,8 +78,8 @@ pub async fn refresh(
     let agent = user_agent(&req);
     let state_for_db = state.clone();
     let tokens = run_db(&state.pool, move |conn| {
-        let ctx = state_for_db.session_context(client_ip, agent);
-        sessions::refresh(conn, &ctx, request.refresh_token.trim())
+        let ctx = SessionContext::for_request(&state_for_db, client_ip, agent);
+        flow::refresh(conn, &ctx, request.refresh_token.trim())
     })
     .await?;
     Ok(web::Json(tokens))
@@ -146,8 +147,8 @@ pub async fn change_password(
     let user_id = current.user.id;
     let client_ip = current.client_ip.clone();
     let tokens = run_db(&state.pool, move |conn| {
-        let ctx = state_for_db.session_context(client_ip, agent);
-        sessions::change_password(conn, &ctx, user_id, &request.current_password, &request.new_password)
+        let ctx = SessionContext::for_request(&state_for_db, client_ip, agent);
+        flow::change_password(conn, &ctx, user_id, &request.current_password, &request.new_password)
     })
     .await?;
     Ok(web::Json(tokens))

@@ -1,8 +1,6 @@
-//! Authentication: password hashing and policy, access/refresh tokens, login sessions,
-//! and the extractors that admit callers by role or API-key scope.
+//! The sign-in flow: login with lockout, refresh, logout, `me` and password change. It
+//! composes the accounts (`users`) and the session store (`sessions`); who may call what
+//! is decided by `access`.
 
-pub mod extract;
 pub mod handlers;
-pub mod password;
-pub mod sessions;
-pub mod tokens;
+pub mod login;

@@ -13,16 +13,17 @@ use chrono::{Duration, NaiveDate};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::auth::extract::{Authorized, Readers};
+use crate::access::{Authorized, Readers};
+use crate::app::AppState;
 use crate::dashboard::{add_count, percentage, success_rate, tally};
 use crate::db::run_db;
 use crate::db::schema::{compliance_daily, execution_daily_counts, execution_hourly_counts, job_status, jobs};
 use crate::error::ApiError;
-use crate::executions::writer::hour_of;
-use crate::http::AppState;
-use crate::http::extract::{NoParams, ValidQuery};
+use crate::request::{NoParams, ValidQuery};
+use crate::tracking::evaluator::EvaluationSettings;
+use crate::tracking::writer::hour_of;
 
-fn counts_between(conn: &mut SqliteConnection, from_day: &str, to_day: &str) -> QueryResult<ResultCounts> {
+fn counts_between(conn: &mut DbConn, from_day: &str, to_day: &str) -> QueryResult<ResultCounts> {
     // At most (days × 3) small rows: summing here is cheaper than a SQL aggregate's
     // numeric conversion.
     let rows: Vec<(String, i64)> = execution_daily_counts::table
@@ -33,7 +34,7 @@ fn counts_between(conn: &mut SqliteConnection, from_day: &str, to_day: &str) -> 
     Ok(tally(rows))
 }
 
-use diesel::sqlite::SqliteConnection;
+use crate::db::DbConn;
 
 /// Jobs by state, compliance, last-24-hour results, success rates and jobs needing attention.
 #[utoipa::path(
@@ -45,14 +46,15 @@ use diesel::sqlite::SqliteConnection;
 pub async fn summary(
     _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
+    cache: web::Data<crate::dashboard::SummaryCache>,
     _auth: Authorized<Readers>,
 ) -> Result<web::Json<DashboardSummary>, ApiError> {
     let ttl = std::time::Duration::from_secs(state.config.tracking.dashboard_cache_seconds);
-    if let Some(cached) = state.summary_cache.get(ttl) {
+    if let Some(cached) = cache.get(ttl) {
         return Ok(web::Json(cached));
     }
     let now = state.clock.now();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let summary = run_db(&state.pool, move |conn| {
         let total_jobs: i64 = jobs::table.count().get_result(conn)?;
         // One pass over a covering index gives both breakdowns.
@@ -122,7 +124,7 @@ pub async fn summary(
         })
     })
     .await?;
-    state.summary_cache.put(summary.clone());
+    cache.put(summary.clone());
     Ok(web::Json(summary))
 }
 
@@ -147,7 +149,7 @@ pub async fn series(
         return Err(ApiError::invalid_field("days", "one_of", "must be 7, 30 or 90"));
     }
     let now = state.clock.now();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let series = run_db(&state.pool, move |conn| {
         let today = now.with_timezone(&settings.timezone).date_naive();
         let first = today - Duration::days(i64::from(days) - 1);

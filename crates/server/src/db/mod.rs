@@ -1,8 +1,14 @@
-//! SQLite access: the r2d2 pool with per-connection settings, the embedded migrations,
-//! and `run_db`, the one way handlers reach the database without blocking the executor.
+//! The storage seam. SQLite access: the r2d2 pool with per-connection settings, the
+//! embedded migrations, `run_db` (the one way handlers reach the database without blocking
+//! the executor), the `DbConn` alias every query function takes, `write_transaction` (the
+//! one way to open a write transaction), and the helpers every list query shares
+//! (`pagination`, `search`). Backend-specific SQL lives in this folder and nowhere else,
+//! so a second backend ports a bounded set (see docs/ARCHITECTURE.md).
 
 pub mod maintenance;
+pub mod pagination;
 pub mod schema;
+pub mod search;
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,8 +24,22 @@ use crate::error::ApiError;
 /// Every migration in `migrations/` at the repository root, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// The connection every query function takes: the one place that names the backend.
+pub type DbConn = SqliteConnection;
+
 /// The connection pool.
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+
+/// Runs `work` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken at the start, so two writers queue (busy_timeout) instead of one failing with
+/// SQLITE_BUSY when it upgrades from read to write halfway through.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.immediate_transaction(work)
+}
 
 /// Result of a migration command.
 pub type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;

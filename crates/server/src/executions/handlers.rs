@@ -1,162 +1,42 @@
 //! `/api/v1/executions`: report results (single and batch) and list them.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, post, web};
 use bms_types::executions::{
     BatchExecutionRequest, BatchExecutionResponse, CreateExecutionRequest, ExecutionDto, ExecutionList,
-    ExecutionResult, ExecutionSource, ListExecutionsQuery,
+    ListExecutionsQuery,
 };
 use bms_types::{ApiErrorBody, FieldViolation, PageMeta};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
-use crate::auth::extract::{Authorized, Ingesters, Principal, Readers};
+use crate::access::{Authorized, Ingesters, Principal, Readers};
+use crate::app::AppState;
+use crate::db::pagination::PageWindow;
 use crate::db::run_db;
-use crate::db::schema::{executions, jobs};
-use crate::error::{ApiError, violation};
-use crate::executions::Execution;
-use crate::executions::writer::{NewExecution, WriteOp};
-use crate::http::extract::{NoParams, PathId, ValidJson, ValidQuery};
-use crate::http::{AppState, PageWindow};
-use crate::jobs::model::{Copy, primary_copy_id};
+use crate::db::schema::executions;
+use crate::error::ApiError;
+use crate::metrics::ProcessMetrics;
+use crate::request::{NoParams, PathId, ValidJson, ValidQuery};
+use crate::tracking::execution::Execution;
+use crate::tracking::ingest::{MAX_BATCH, Reporter, validate_item};
+use crate::tracking::writer::{IngestWriter, WriteOp};
 
-/// Most results in one batch.
-pub const MAX_BATCH: usize = 1000;
-const MAX_TEXT: usize = 10_000;
-
-/// Checks one item; field names carry `prefix` (e.g. `items[3].`).
-fn validate_item(
-    prefix: &str,
-    item: &CreateExecutionRequest,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<FieldViolation> {
-    let field = |name: &str| format!("{prefix}{name}");
-    let mut violations = Vec::new();
-    let identifiers = [item.job_id.is_some(), item.job_name.is_some(), item.job_external_ref.is_some()];
-    if identifiers.iter().filter(|given| **given).count() != 1 {
-        violations.push(violation(
-            field("job_id"),
-            "one_job_identifier",
-            "give exactly one of job_id, job_name, job_external_ref",
-        ));
+/// Who reports, in the ingest rules' terms.
+fn reporter_of(principal: &Principal) -> Reporter {
+    match principal {
+        Principal::ApiKey(key) => Reporter {
+            api_key_id: Some(key.id),
+            user_id: None,
+            allowed_jobs: (!key.job_ids.is_empty()).then(|| key.job_ids.clone()),
+        },
+        Principal::User(user) => Reporter { api_key_id: None, user_id: Some(user.id), allowed_jobs: None },
     }
-    if !matches!(item.result, ExecutionResult::Success | ExecutionResult::Warning | ExecutionResult::Failed) {
-        violations.push(violation(field("result"), "finished_result", "must be success, warning or failed"));
-    }
-    if item.source == Some(ExecutionSource::Ping) {
-        violations.push(violation(field("source"), "not_ping", "`ping` is reserved for ping URLs"));
-    }
-    if let (Some(start), Some(end)) = (item.started_at, item.finished_at)
-        && start > end
-    {
-        violations.push(violation(field("started_at"), "before_finished_at", "must not be after finished_at"));
-    }
-    let future_limit = now + chrono::Duration::minutes(10);
-    for (name, value) in [("started_at", item.started_at), ("finished_at", item.finished_at)] {
-        if value.is_some_and(|at| at > future_limit) {
-            violations.push(violation(field(name), "not_future", "must not be in the future"));
-        }
-    }
-    for (name, value) in [("size_bytes", item.size_bytes), ("file_count", item.file_count)] {
-        if value.is_some_and(|v| v < 0) {
-            violations.push(violation(field(name), "min", "must not be negative"));
-        }
-    }
-    for (name, value, max) in [
-        ("error_message", item.error_message.as_deref(), MAX_TEXT),
-        ("tool_version", item.tool_version.as_deref(), 100),
-        ("external_id", item.external_id.as_deref(), 200),
-        ("job_name", item.job_name.as_deref(), 200),
-        ("job_external_ref", item.job_external_ref.as_deref(), 200),
-    ] {
-        if value.is_some_and(|v| v.chars().count() > max) {
-            violations.push(violation(field(name), "max_length", format!("must be at most {max} characters long")));
-        }
-    }
-    if item.external_id.as_deref().is_some_and(|id| id.trim().is_empty()) {
-        violations.push(violation(field("external_id"), "not_blank", "must not be blank"));
-    }
-    violations
-}
-
-/// Resolves each item's job and copy, checks API-key job restrictions, and builds the rows.
-/// Runs inside the writer's transaction, so resolution and insert see the same data and
-/// a result costs no extra database round trip.
-pub fn resolve_items(
-    conn: &mut SqliteConnection,
-    items: &[CreateExecutionRequest],
-    field_prefix: &dyn Fn(usize) -> String,
-    principal: &Principal,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<NewExecution>, ApiError> {
-    let mut violations = Vec::new();
-    let mut resolved = Vec::with_capacity(items.len());
-    let mut copies: HashMap<i64, Vec<Copy>> = HashMap::new();
-    for (index, item) in items.iter().enumerate() {
-        let prefix = field_prefix(index);
-        let (field, found) = if let Some(id) = item.job_id {
-            ("job_id", jobs::table.find(id).select(jobs::id).first::<i64>(conn).optional()?)
-        } else if let Some(name) = &item.job_name {
-            ("job_name", jobs::table.filter(jobs::name.eq(name.trim())).select(jobs::id).first::<i64>(conn).optional()?)
-        } else {
-            let reference = item.job_external_ref.clone().unwrap_or_default();
-            (
-                "job_external_ref",
-                jobs::table.filter(jobs::external_ref.eq(reference)).select(jobs::id).first::<i64>(conn).optional()?,
-            )
-        };
-        let Some(job_id) = found else {
-            violations.push(violation(format!("{prefix}{field}"), "exists", "no such job"));
-            continue;
-        };
-        if let Principal::ApiKey(key) = principal
-            && !key.job_ids.is_empty()
-            && !key.job_ids.contains(&job_id)
-        {
-            return Err(ApiError::forbidden(format!("This API key may not report results for job {job_id}.")));
-        }
-        let job_copies = match copies.entry(job_id) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(Copy::of_job(conn, job_id)?),
-        };
-        let copy_id = match item.copy_id {
-            Some(copy_id) if job_copies.iter().any(|copy| copy.id == copy_id) => Some(copy_id),
-            Some(_) => {
-                violations.push(violation(format!("{prefix}copy_id"), "belongs_to_job", "is not a copy of this job"));
-                continue;
-            }
-            None => primary_copy_id(job_copies),
-        };
-        let (api_key_id, user_id) = match principal {
-            Principal::ApiKey(key) => (Some(key.id), None),
-            Principal::User(user) => (None, Some(user.id)),
-        };
-        resolved.push(NewExecution {
-            job_id,
-            copy_id,
-            result: item.result.as_str(),
-            started_at: item.started_at,
-            finished_at: Some(item.finished_at.unwrap_or(now)),
-            size_bytes: item.size_bytes,
-            file_count: item.file_count,
-            error_message: item.error_message.clone(),
-            tool_version: item.tool_version.clone(),
-            source: item.source.unwrap_or(ExecutionSource::Api).as_str(),
-            external_id: item.external_id.as_deref().map(str::trim).map(str::to_owned),
-            run_id: None,
-            log: None,
-            api_key_id,
-            user_id,
-            received_at: now,
-        });
-    }
-    if violations.is_empty() { Ok(resolved) } else { Err(ApiError::validation(violations)) }
 }
 
 async fn ingest(
-    state: &web::Data<AppState>,
-    principal: Principal,
+    state: &AppState,
+    writer: &IngestWriter,
+    metrics: &ProcessMetrics,
+    principal: &Principal,
     items: Vec<CreateExecutionRequest>,
     field_prefix: fn(usize) -> String,
 ) -> Result<Vec<(Execution, bool)>, ApiError> {
@@ -166,8 +46,7 @@ async fn ingest(
     if !violations.is_empty() {
         return Err(ApiError::validation(violations));
     }
-    let written =
-        state.writer.submit(WriteOp::Report { items, principal: Box::new(principal), field_prefix, now }).await?;
+    let written = writer.submit(WriteOp::Report { items, reporter: reporter_of(principal), field_prefix, now }).await?;
     // One counter update per source, not per row: batches carry up to 1,000 rows.
     let mut created_by_source: Vec<(&str, u64)> = Vec::new();
     for (row, _) in written.iter().filter(|(_, created)| *created) {
@@ -177,7 +56,7 @@ async fn ingest(
         }
     }
     for (source, count) in created_by_source {
-        state.metrics.count_ingested(source, count);
+        metrics.count_ingested(source, count);
     }
     Ok(written)
 }
@@ -198,10 +77,12 @@ async fn ingest(
 #[post("/executions")]
 pub async fn create_execution(
     state: web::Data<AppState>,
+    writer: web::Data<IngestWriter>,
+    metrics: web::Data<ProcessMetrics>,
     auth: Authorized<Ingesters>,
     ValidJson(item): ValidJson<CreateExecutionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut written = ingest(&state, auth.principal, vec![item], |_| String::new()).await?;
+    let mut written = ingest(&state, &writer, &metrics, &auth.principal, vec![item], |_| String::new()).await?;
     let (row, created) = written.pop().ok_or_else(|| ApiError::internal("the writer returned no row"))?;
     let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
     Ok(HttpResponse::build(status).json(row.to_dto()?))
@@ -222,13 +103,16 @@ pub async fn create_execution(
 #[post("/executions/batch")]
 pub async fn create_executions_batch(
     state: web::Data<AppState>,
+    writer: web::Data<IngestWriter>,
+    metrics: web::Data<ProcessMetrics>,
     auth: Authorized<Ingesters>,
     ValidJson(batch): ValidJson<BatchExecutionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if batch.items.is_empty() || batch.items.len() > MAX_BATCH {
         return Err(ApiError::invalid_field("items", "size", format!("must hold 1 to {MAX_BATCH} results")));
     }
-    let written = ingest(&state, auth.principal, batch.items, |index| format!("items[{index}].")).await?;
+    let written =
+        ingest(&state, &writer, &metrics, &auth.principal, batch.items, |index| format!("items[{index}].")).await?;
     let created = u32::try_from(written.iter().filter(|(_, created)| *created).count()).unwrap_or(u32::MAX);
     let data = written.iter().map(|(row, _)| row.to_dto()).collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Created().json(BatchExecutionResponse { data, created }))

@@ -7,12 +7,13 @@
 use actix_web::{HttpRequest, HttpResponse, get, head, post, web};
 use diesel::prelude::*;
 
+use crate::app::AppState;
 use crate::db::run_db;
 use crate::db::schema::jobs;
 use crate::error::ApiError;
-use crate::executions::writer::{NewExecution, WriteOp};
-use crate::http::AppState;
-use crate::jobs::model::{Copy, primary_copy_id};
+use crate::metrics::ProcessMetrics;
+use crate::tracking::model::{Copy, primary_copy_id};
+use crate::tracking::writer::{IngestWriter, NewExecution, WriteOp};
 
 /// Longest log kept from a ping body.
 pub const MAX_PING_BODY: usize = 10 * 1024;
@@ -110,8 +111,8 @@ async fn record_ping(
         Signal::Start | Signal::Log => WriteOp::Insert(vec![row]),
         _ => WriteOp::FinishRun(Box::new(row)),
     };
-    state.writer.submit(op).await?;
-    state.metrics.count_ingested("ping", 1);
+    crate::request::service::<IngestWriter>(&req)?.submit(op).await?;
+    crate::request::service::<ProcessMetrics>(&req)?.count_ingested("ping", 1);
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("OK"))
 }
 

@@ -162,14 +162,6 @@ fn envelope_for_status(status: StatusCode, detail: &str) -> HttpResponse {
     HttpResponse::build(status).json(ApiError::new(code, message).body())
 }
 
-/// Content-Security-Policy for HTML pages (Swagger UI now, the SPA later): only our own
-/// scripts and styles, no framing.
-pub const HTML_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// Content-Security-Policy for everything else (JSON): nothing may load or frame it.
-pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-
 /// Adds the security headers to every response.
 pub async fn security_headers(
     req: ServiceRequest,
@@ -183,24 +175,12 @@ pub async fn security_headers(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
     let headers = response.headers_mut();
-    insert_security_headers(headers, is_html);
+    crate::security_headers::insert_security_headers(headers, is_html);
     if is_api && !headers.contains_key(header::CACHE_CONTROL) {
         // API answers carry tokens and personal data: never store them in caches.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(response)
-}
-
-/// The headers every response carries; `is_html` selects the page CSP.
-pub fn insert_security_headers(headers: &mut header::HeaderMap, is_html: bool) {
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(if is_html { HTML_CSP } else { API_CSP }));
-    headers.insert(
-        header::HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-    );
 }
 
 /// CORS from `CORS_ALLOWED_ORIGINS`. Same-origin requests are always allowed (browsers

@@ -2,7 +2,6 @@
 //! document, so registered routes and documented routes cannot drift apart), middleware,
 //! and the `Application` that binds a listener (port 0 in tests).
 
-pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod spa;
@@ -12,94 +11,55 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use bms_types::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use futures_util::future::LocalBoxFuture;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::extract::ApiKeyCache;
-use crate::auth::tokens::JwtKeys;
+use crate::access::{Authenticator, Credential, Principal};
+use crate::api_keys::ApiKeyCache;
+use crate::app::AppState;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::error::{ApiError, violation};
-use crate::executions::writer::IngestWriter;
-use crate::jobs::status::{EvaluationSettings, Evaluator};
-use crate::{api_keys, audit, auth, dashboard, executions, health, jobs, users};
+use crate::error::ApiError;
+use crate::tokens::{JwtKeys, decode_access_token};
+use crate::tracking::evaluator::{EvaluationSettings, Evaluator};
+use crate::tracking::writer::IngestWriter;
+use crate::{api_keys, audit, auth, dashboard, executions, health, jobs, sessions, users};
 
-/// What every handler can reach.
-pub struct AppState {
-    /// Database pool.
-    pub pool: DbPool,
-    /// Configuration.
-    pub config: Arc<Config>,
-    /// The source of "now".
-    pub clock: SharedClock,
-    /// Token keys derived from the secret.
-    pub jwt: JwtKeys,
-    /// The group-commit writer for results.
-    pub writer: IngestWriter,
-    /// Re-evaluates jobs after changes.
-    pub evaluator: Evaluator,
-    /// Thresholds and calendar for evaluation.
-    pub evaluation: EvaluationSettings,
-    /// Recently verified API keys.
-    pub api_key_cache: ApiKeyCache,
-    /// The last dashboard summary.
-    pub summary_cache: crate::dashboard::SummaryCache,
-    /// Request and ingest counters for `/metrics`.
-    pub metrics: crate::metrics::ProcessMetrics,
+/// Checks credentials against their stores: access tokens against the session store,
+/// API keys against theirs (with the cache that revocation clears).
+struct StoreAuthenticator {
+    state: web::Data<AppState>,
+    api_key_cache: web::Data<ApiKeyCache>,
 }
 
-impl AppState {
-    /// What a session operation needs, for a request from `client_ip` with `user_agent`.
-    pub fn session_context(
-        &self,
-        client_ip: Option<String>,
-        user_agent: Option<String>,
-    ) -> crate::auth::sessions::SessionContext<'_> {
-        crate::auth::sessions::SessionContext {
-            keys: &self.jwt,
-            settings: &self.config.auth,
-            now: self.clock.now(),
-            client_ip,
-            user_agent,
-        }
-    }
-}
-
-/// Validated pagination parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageWindow {
-    /// 1-based page.
-    pub page: u32,
-    /// Items per page.
-    pub per_page: u32,
-}
-
-impl PageWindow {
-    /// Applies defaults and checks ranges, naming the parameter on error.
-    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Result<Self, ApiError> {
-        let page = page.unwrap_or(1);
-        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        let mut violations = Vec::new();
-        if page == 0 {
-            violations.push(violation("page", "min", "must be at least 1"));
-        }
-        if per_page == 0 || per_page > MAX_PER_PAGE {
-            violations.push(violation("per_page", "range", format!("must be from 1 to {MAX_PER_PAGE}")));
-        }
-        if violations.is_empty() { Ok(Self { page, per_page }) } else { Err(ApiError::validation(violations)) }
-    }
-
-    /// SQL LIMIT.
-    pub fn limit(&self) -> i64 {
-        i64::from(self.per_page)
-    }
-
-    /// SQL OFFSET.
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.per_page)
+impl Authenticator for StoreAuthenticator {
+    fn authenticate(&self, credential: Credential) -> LocalBoxFuture<'static, Result<Principal, ApiError>> {
+        let state = self.state.clone();
+        let cache = self.api_key_cache.clone();
+        Box::pin(async move {
+            let now = state.clock.now();
+            match credential {
+                Credential::AccessToken(token) => {
+                    let claims = decode_access_token(&state.jwt, &token, now)?;
+                    let user_id: i64 = claims.sub.parse().map_err(|_| {
+                        ApiError::new(bms_types::ErrorCode::TokenInvalid, "The access token is not valid.")
+                    })?;
+                    let idle = chrono::Duration::minutes(state.config.auth.session_idle_minutes);
+                    let session_id = claims.sid;
+                    crate::db::run_db(&state.pool, move |conn| {
+                        sessions::authenticate_access_token(conn, user_id, session_id, now, idle)
+                    })
+                    .await
+                    .map(Principal::User)
+                }
+                Credential::ApiKey(secret) => {
+                    api_keys::authenticate(&state.pool, &cache, &secret, now).await.map(Principal::ApiKey)
+                }
+            }
+        })
     }
 }
 
@@ -184,7 +144,7 @@ impl Application {
             std::io::Error::other("no secret key: call config::ensure_secret_key before building the application")
         })?;
         crate::metrics::started();
-        let evaluation = EvaluationSettings { tracking: config.tracking.clone(), timezone: config.default_timezone };
+        let evaluation = EvaluationSettings::from_config(&config);
         let (evaluator, inbox) = Evaluator::channel();
         let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator.clone());
         inbox.start(pool.clone(), Arc::clone(&clock), evaluation.clone(), writer.clone());
@@ -193,13 +153,19 @@ impl Application {
             config: Arc::clone(&config),
             clock,
             jwt: JwtKeys::from_secret(&secret).map_err(std::io::Error::other)?,
-            writer,
-            evaluator,
-            evaluation,
-            api_key_cache: ApiKeyCache::default(),
-            summary_cache: crate::dashboard::SummaryCache::default(),
-            metrics: crate::metrics::ProcessMetrics::default(),
         });
+        // Each domain's services, extracted by the handlers that need them.
+        let writer = web::Data::new(writer);
+        let evaluator = web::Data::new(evaluator);
+        let api_key_cache = web::Data::new(ApiKeyCache::default());
+        let summary_cache = web::Data::new(crate::dashboard::SummaryCache::default());
+        let metrics = web::Data::new(crate::metrics::ProcessMetrics::default());
+        let config_data = web::Data::from(Arc::clone(&config));
+        let authenticator: web::Data<dyn Authenticator> =
+            web::Data::from(
+                Arc::new(StoreAuthenticator { state: state.clone(), api_key_cache: api_key_cache.clone() })
+                    as Arc<dyn Authenticator>,
+            );
         let document = openapi_document();
         let known_routes = web::Data::new(middleware::KnownRoutes::from_document(&document));
         let server = HttpServer::new(move || {
@@ -212,6 +178,13 @@ impl Application {
                 .split_for_parts();
             let mut app = app
                 .app_data(state.clone())
+                .app_data(config_data.clone())
+                .app_data(authenticator.clone())
+                .app_data(writer.clone())
+                .app_data(evaluator.clone())
+                .app_data(api_key_cache.clone())
+                .app_data(summary_cache.clone())
+                .app_data(metrics.clone())
                 .app_data(known_routes.clone())
                 .app_data(web::PayloadConfig::new(state.config.max_body_bytes));
             // Operational, not part of the documented API (see README).
@@ -249,18 +222,5 @@ impl Application {
     /// A handle to stop the server from elsewhere.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::PageWindow;
-
-    #[test]
-    fn page_window_defaults_and_bounds() {
-        assert_eq!(PageWindow::new(None, None).expect("defaults"), PageWindow { page: 1, per_page: 50 });
-        assert_eq!(PageWindow::new(Some(3), Some(20)).expect("valid").offset(), 40);
-        assert!(PageWindow::new(Some(0), None).is_err());
-        assert!(PageWindow::new(None, Some(201)).is_err());
     }
 }

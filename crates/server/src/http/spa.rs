@@ -12,21 +12,14 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use bms_types::ErrorCode;
 
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::http::middleware::{self, KnownRoutes};
 
 /// `Cache-Control` for content-hashed files: their name changes whenever they do.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` for `index.html` and unhashed files: always revalidate.
 pub const REVALIDATE: &str = "no-cache";
-
-/// Paths owned by the backend; the SPA never answers them.
-pub fn is_backend_path(path: &str) -> bool {
-    ["/api", "/ping", "/health", "/ready", "/metrics"]
-        .iter()
-        .any(|prefix| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
-}
 
 /// Whether a file name carries Trunk's content hash (`name-<hash>.ext`,
 /// `name-<hash>_bg.wasm`). The hash is a 64-bit value in hex without leading zeros, so
@@ -61,7 +54,9 @@ pub fn resolve(root: &Path, request_path: &str) -> Option<PathBuf> {
 /// 404/405 for everything else.
 pub async fn serve(req: HttpRequest, routes: web::Data<KnownRoutes>, state: web::Data<AppState>) -> HttpResponse {
     let readable = req.method() == Method::GET || req.method() == Method::HEAD;
-    let Some(root) = state.config.static_dir.as_deref().filter(|_| readable && !is_backend_path(req.path())) else {
+    let Some(root) =
+        state.config.static_dir.as_deref().filter(|_| readable && !crate::request::is_backend_path(req.path()))
+    else {
         return middleware::fallback(req, routes).await;
     };
     if let Some(file) = resolve(root, req.path()).filter(|file| file.is_file()) {
@@ -107,10 +102,10 @@ mod tests {
     #[test]
     fn backend_paths_never_reach_the_spa() {
         for path in ["/api", "/api/v1/jobs", "/ping/abc", "/health", "/ready", "/metrics"] {
-            assert!(is_backend_path(path), "{path}");
+            assert!(crate::request::is_backend_path(path), "{path}");
         }
         for path in ["/", "/jobs", "/jobs/3", "/apiary", "/healthy", "/pingu"] {
-            assert!(!is_backend_path(path), "{path}");
+            assert!(!crate::request::is_backend_path(path), "{path}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/jobs`: jobs, their copies, live compliance with evidence, history, and a
 //! schedule preview.
 
+use crate::db::DbConn;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use bms_types::executions::{ExecutionList, ListExecutionsQuery};
 use bms_types::jobs::{
@@ -9,22 +10,22 @@ use bms_types::jobs::{
 };
 use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
-use crate::auth::extract::{AdminOnly, Authorized, Operators, Readers};
+use crate::access::{AdminOnly, Authorized, Operators, Readers};
+use crate::app::AppState;
+use crate::db::pagination::PageWindow;
 use crate::db::run_db;
 use crate::db::schema::{job_state_flips, job_status, job_tags, jobs};
 use crate::error::{ApiError, violation};
-use crate::http::extract::{CopyPath, NoParams, PathId, ValidJson, ValidQuery};
-use crate::http::{AppState, PageWindow};
-use crate::jobs::model::{self, Copy, CopyFields, Job, JobFields, tags_of, validate_job};
-use crate::jobs::schedule::CronSchedule;
-use crate::jobs::status::{
+use crate::request::{CopyPath, NoParams, PathId, ValidJson, ValidQuery};
+use crate::tracking::evaluator::{
     EvaluationSettings, StatusRow, copy_freshness, evaluate, load_facts, refresh_job, verdict_dto,
 };
+use crate::tracking::model::{self, Copy, CopyFields, Job, JobFields, tags_of, validate_job};
+use crate::tracking::schedule::CronSchedule;
 
 /// Loads jobs with their tags and stored status.
-fn job_dtos(conn: &mut SqliteConnection, rows: Vec<Job>) -> Result<Vec<JobDto>, ApiError> {
+fn job_dtos(conn: &mut DbConn, rows: Vec<Job>) -> Result<Vec<JobDto>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|job| job.id).collect();
     let mut tags = tags_of(conn, &ids)?;
     let statuses: Vec<StatusRow> =
@@ -39,19 +40,19 @@ fn job_dtos(conn: &mut SqliteConnection, rows: Vec<Job>) -> Result<Vec<JobDto>, 
         .collect()
 }
 
-fn job_dto(conn: &mut SqliteConnection, id: i64) -> Result<JobDto, ApiError> {
+fn job_dto(conn: &mut DbConn, id: i64) -> Result<JobDto, ApiError> {
     let job = Job::find(conn, id)?;
     job_dtos(conn, vec![job])?.pop().ok_or_else(|| ApiError::not_found("Job"))
 }
 
 /// Re-evaluates a job right after a change so the answer already shows its status.
 fn refresh_now(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     job_id: i64,
     now: chrono::DateTime<chrono::Utc>,
     settings: &EvaluationSettings,
 ) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| refresh_job(conn, job_id, now, settings).map(|_| ()))
+    crate::db::write_transaction(conn, |conn| refresh_job(conn, job_id, now, settings).map(|_| ()))
 }
 
 /// List jobs with filters, sorting and pagination.
@@ -86,14 +87,14 @@ pub async fn list_jobs(
             // table's covering index (a join made it ~3x slower on 10,000 jobs).
             let mut statement = jobs::table.into_boxed();
             if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let pattern = crate::db::search::contains_pattern(text);
                 statement = statement.filter(
                     jobs::name
                         .like(pattern.clone())
-                        .escape('\\')
-                        .or(jobs::description.like(pattern.clone()).escape('\\'))
-                        .or(jobs::target_server.like(pattern.clone()).escape('\\'))
-                        .or(jobs::target_path.like(pattern).escape('\\')),
+                        .escape(crate::db::search::LIKE_ESCAPE)
+                        .or(jobs::description.like(pattern.clone()).escape(crate::db::search::LIKE_ESCAPE))
+                        .or(jobs::target_server.like(pattern.clone()).escape(crate::db::search::LIKE_ESCAPE))
+                        .or(jobs::target_path.like(pattern).escape(crate::db::search::LIKE_ESCAPE)),
                 );
             }
             if let Some(tool) = query.backup_tool {
@@ -179,7 +180,7 @@ pub async fn create_job(
     }
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let job = run_db(&state.pool, move |conn| {
         let id = model::create_job(conn, now, &actor, &fields)?;
         refresh_now(conn, id, now, &settings)?;
@@ -231,7 +232,7 @@ pub async fn update_job(
 ) -> Result<web::Json<JobDto>, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let changed = serde_json::to_value(&patch).map_err(ApiError::internal)?;
     let job = run_db(&state.pool, move |conn| {
         let job = Job::find(conn, id)?;
@@ -282,7 +283,7 @@ pub async fn delete_job(
 
 /// Copies with their effective freshness window and last success.
 fn copy_dtos(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     job_id: i64,
     state: &EvaluationSettings,
     now: chrono::DateTime<chrono::Utc>,
@@ -315,7 +316,7 @@ pub async fn list_copies(
     PathId(id): PathId,
 ) -> Result<web::Json<Vec<CopyDto>>, ApiError> {
     let now = state.clock.now();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     Ok(web::Json(run_db(&state.pool, move |conn| copy_dtos(conn, id, &settings, now)).await?))
 }
 
@@ -345,7 +346,7 @@ pub async fn create_copy(
     }
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let copy = run_db(&state.pool, move |conn| {
         let id = model::create_copy(conn, now, &actor, job_id, &fields)?;
         refresh_now(conn, job_id, now, &settings)?;
@@ -379,7 +380,7 @@ pub async fn update_copy(
 ) -> Result<web::Json<CopyDto>, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let copy = run_db(&state.pool, move |conn| {
         let copy = Copy::find(conn, path.job_id, path.copy_id)?;
         let fields = CopyFields::patched(&copy, patch)?;
@@ -416,7 +417,7 @@ pub async fn delete_copy(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     run_db(&state.pool, move |conn| {
         model::delete_copy(conn, now, &actor, path.job_id, path.copy_id)?;
         refresh_now(conn, path.job_id, now, &settings)
@@ -443,7 +444,7 @@ pub async fn job_compliance(
     PathId(id): PathId,
 ) -> Result<web::Json<ComplianceVerdictDto>, ApiError> {
     let now = state.clock.now();
-    let settings = state.evaluation.clone();
+    let settings = EvaluationSettings::from_config(&state.config);
     let verdict = run_db(&state.pool, move |conn| {
         let job = Job::find(conn, id)?;
         let facts = load_facts(conn, job)?;
@@ -561,10 +562,10 @@ pub async fn schedule_preview(
 ) -> Result<web::Json<SchedulePreview>, ApiError> {
     let timezone = query.timezone.unwrap_or_else(|| state.config.default_timezone.name().to_owned());
     let schedule = CronSchedule::validate(&query.cron_expression, &timezone).map_err(|error| match error {
-        crate::jobs::schedule::ScheduleError::InvalidTimezone => {
+        crate::tracking::schedule::ScheduleError::InvalidTimezone => {
             ApiError::invalid_field("timezone", "iana_timezone", "must be an IANA time zone such as Asia/Tokyo")
         }
-        crate::jobs::schedule::ScheduleError::InvalidCron(reason) => ApiError::validation(vec![violation(
+        crate::tracking::schedule::ScheduleError::InvalidCron(reason) => ApiError::validation(vec![violation(
             "cron_expression",
             "cron",
             format!("not a valid 5-field cron expression: {reason}"),

@@ -1,7 +1,5 @@
-//! Backup jobs: the model and CRUD of jobs and their copies, schedule expectations and
-//! derived state, and the evaluator that keeps each job's status current.
+//! The HTTP face of backup jobs and their copies: CRUD, the 3-2-1-1-0 verdict, state
+//! changes and the schedule preview. The model, schedules and the evaluator they call are
+//! in `tracking`.
 
 pub mod handlers;
-pub mod model;
-pub mod schedule;
-pub mod status;

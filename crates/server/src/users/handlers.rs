@@ -9,13 +9,14 @@ use bms_types::users::{
 };
 use diesel::prelude::*;
 
-use crate::auth::extract::{AdminOnly, Authorized};
-use crate::auth::password;
+use crate::access::{AdminOnly, Authorized};
+use crate::app::AppState;
+use crate::db::pagination::PageWindow;
 use crate::db::run_db;
 use crate::db::schema::users;
 use crate::error::ApiError;
-use crate::http::extract::{NoParams, PathId, ValidJson, ValidQuery};
-use crate::http::{AppState, PageWindow};
+use crate::request::{NoParams, PathId, ValidJson, ValidQuery};
+use crate::users::password;
 use crate::users::{self as accounts, NewAccount, User, validate_profile};
 
 /// List users.
@@ -42,13 +43,13 @@ pub async fn list_users(
         let filtered = || {
             let mut statement = users::table.into_boxed();
             if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let pattern = format!("%{}%", text.replace('%', "\\%").replace('_', "\\_"));
+                let pattern = crate::db::search::contains_pattern(text);
                 statement = statement.filter(
                     users::username
                         .like(pattern.clone())
-                        .escape('\\')
-                        .or(users::email.like(pattern.clone()).escape('\\'))
-                        .or(users::full_name.like(pattern).escape('\\')),
+                        .escape(crate::db::search::LIKE_ESCAPE)
+                        .or(users::email.like(pattern.clone()).escape(crate::db::search::LIKE_ESCAPE))
+                        .or(users::full_name.like(pattern).escape(crate::db::search::LIKE_ESCAPE)),
                 );
             }
             if let Some(role) = query.role {

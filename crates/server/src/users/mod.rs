@@ -3,19 +3,20 @@
 //! Rule kept here: the last active administrator can never be removed or demoted.
 
 pub mod handlers;
+pub mod password;
 
+use crate::db::DbConn;
 use bms_types::FieldViolation;
 use bms_types::users::{Role, UpdateUserRequest, UserDto};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde_json::json;
 
-use crate::audit::{self, Actor, AuditEvent};
-use crate::auth::password;
-use crate::auth::sessions::revoke_all_sessions;
+use crate::access::Actor;
+use crate::audit::{self, AuditEvent};
 use crate::db::schema::users;
 use crate::error::{ApiError, violation};
+use crate::sessions::revoke_all_sessions;
 
 /// A stored account.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -40,7 +41,7 @@ pub struct User {
 
 impl User {
     /// Loads by id; `not_found` when absent.
-    pub fn find(conn: &mut SqliteConnection, id: i64) -> Result<User, ApiError> {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<User, ApiError> {
         users::table
             .find(id)
             .select(User::as_select())
@@ -50,7 +51,7 @@ impl User {
     }
 
     /// Loads by username, case-insensitively (the column collates NOCASE).
-    pub fn find_by_username(conn: &mut SqliteConnection, username: &str) -> QueryResult<Option<User>> {
+    pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
         users::table.filter(users::username.eq(username.trim())).select(User::as_select()).first(conn).optional()
     }
 
@@ -124,13 +125,13 @@ pub fn validate_profile(
 
 /// Inserts an account and its audit row in one transaction.
 pub fn create_account(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     account: &NewAccount,
 ) -> Result<User, ApiError> {
     let password_hash = password::hash_password(&account.password)?;
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if User::find_by_username(conn, &account.username)?.is_some() {
             return Err(ApiError::conflict(format!("The username `{}` is already taken.", account.username)));
         }
@@ -162,12 +163,12 @@ pub fn create_account(
     })
 }
 
-fn active_admin_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+fn active_admin_count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::is_active.eq(true)).count().get_result(conn)
 }
 
 /// Refuses a change that would leave no active administrator.
-fn ensure_not_last_admin(conn: &mut SqliteConnection, user: &User) -> Result<(), ApiError> {
+fn ensure_not_last_admin(conn: &mut DbConn, user: &User) -> Result<(), ApiError> {
     if user.role == Role::Admin.as_str() && user.is_active && active_admin_count(conn)? <= 1 {
         return Err(ApiError::conflict("This is the last active administrator; create or activate another one first."));
     }
@@ -176,13 +177,13 @@ fn ensure_not_last_admin(conn: &mut SqliteConnection, user: &User) -> Result<(),
 
 /// Applies a profile/role update.
 pub fn update_account(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     id: i64,
     changes: &UpdateUserRequest,
 ) -> Result<User, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user = User::find(conn, id)?;
         let new_role = changes.role.filter(|role| role.as_str() != user.role);
         if new_role.is_some() {
@@ -217,13 +218,13 @@ pub fn update_account(
 
 /// Activates or deactivates an account; deactivation revokes all its sessions.
 pub fn set_active(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     id: i64,
     active: bool,
 ) -> Result<User, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user = User::find(conn, id)?;
         if !active {
             if actor.user_id == Some(id) {
@@ -247,8 +248,8 @@ pub fn set_active(
 }
 
 /// Clears a lockout.
-pub fn unlock(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<User, ApiError> {
-    conn.immediate_transaction(|conn| {
+pub fn unlock(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<User, ApiError> {
+    crate::db::write_transaction(conn, |conn| {
         let user = User::find(conn, id)?;
         diesel::update(users::table.find(id))
             .set((
@@ -269,14 +270,14 @@ pub fn unlock(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, id
 
 /// Sets a temporary password that must be changed at next login; revokes sessions.
 pub fn reset_password(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     id: i64,
     new_password: &str,
 ) -> Result<User, ApiError> {
     let password_hash = password::hash_password(new_password)?;
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         User::find(conn, id)?;
         diesel::update(users::table.find(id))
             .set((
@@ -300,8 +301,8 @@ pub fn reset_password(
 }
 
 /// Deletes an account. Its audit rows keep the id and name they were written with.
-pub fn delete_account(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+pub fn delete_account(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<(), ApiError> {
+    crate::db::write_transaction(conn, |conn| {
         let user = User::find(conn, id)?;
         if actor.user_id == Some(id) {
             return Err(ApiError::conflict("You cannot delete your own account."));
@@ -321,7 +322,7 @@ pub fn delete_account(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &A
 
 /// Creates the first administrator when the database has no user at all. Returns the
 /// generated password, to be shown once.
-pub fn ensure_first_admin(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Option<String>, ApiError> {
+pub fn ensure_first_admin(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<String>, ApiError> {
     let existing: i64 = users::table.count().get_result(conn)?;
     if existing > 0 {
         return Ok(None);

@@ -8,7 +8,7 @@ use bms_server::clock::ManualClock;
 use bms_server::config::Config;
 use bms_server::db::{self, DbPool};
 use bms_server::http::Application;
-use bms_server::jobs::status::EvaluationSettings;
+use bms_server::tracking::evaluator::EvaluationSettings;
 use chrono::{TimeZone, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -203,7 +203,7 @@ impl TestApp {
     /// Runs the periodic evaluation now (as the background sweep would at this clock time).
     pub fn evaluate_all(&self) {
         let now = bms_server::clock::Clock::now(&self.clock);
-        bms_server::jobs::status::refresh_all(&self.pool, now, &self.evaluation).expect("evaluation");
+        bms_server::tracking::evaluator::refresh_all(&self.pool, now, &self.evaluation).expect("evaluation");
     }
 
     /// A fresh admin access token (after `admin_token` set the password); tests that move

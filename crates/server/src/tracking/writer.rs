@@ -7,19 +7,19 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::db::DbConn;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use diesel::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::DbPool;
 use crate::db::schema::{executions, job_copies, jobs};
 use crate::error::ApiError;
-use crate::executions::Execution;
-use crate::jobs::status::{
+use crate::tracking::evaluator::{
     EvaluationSettings, Evaluator, FINISHED_RESULTS, SUCCESSFUL_RESULTS, StatusUpdate, apply_update,
 };
+use crate::tracking::execution::Execution;
 
 /// Requests taken into one commit at most.
 const MAX_GROUP: usize = 256;
@@ -59,7 +59,7 @@ pub enum WriteOp {
     /// Resolve reported results (job, copy, key restrictions) and store them, all or none.
     Report {
         items: Vec<bms_types::executions::CreateExecutionRequest>,
-        principal: Box<crate::auth::extract::Principal>,
+        reporter: crate::tracking::ingest::Reporter,
         field_prefix: fn(usize) -> String,
         now: DateTime<Utc>,
     },
@@ -164,11 +164,11 @@ fn run_writer(
 
 /// Applies every request in its own savepoint inside one IMMEDIATE transaction.
 fn commit_group(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     settings: &EvaluationSettings,
     group: &[Request],
 ) -> Result<Vec<Result<Vec<Written>, ApiError>>, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut results = Vec::with_capacity(group.len());
         let mut daily: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         let mut hourly: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
@@ -216,12 +216,12 @@ pub fn hour_of(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H").to_string()
 }
 
-fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiError> {
+fn apply(conn: &mut DbConn, op: &WriteOp) -> Result<Vec<Written>, ApiError> {
     match op {
         WriteOp::Insert(items) => items.iter().map(|item| insert_once(conn, item)).collect(),
         WriteOp::FinishRun(item) => Ok(vec![finish_run(conn, item)?]),
-        WriteOp::Report { items, principal, field_prefix, now } => {
-            let rows = crate::executions::handlers::resolve_items(conn, items, field_prefix, principal, *now)?;
+        WriteOp::Report { items, reporter, field_prefix, now } => {
+            let rows = crate::tracking::ingest::resolve_items(conn, items, field_prefix, reporter, *now)?;
             rows.iter().map(|item| insert_once(conn, item)).collect()
         }
         WriteOp::Status(updates) => {
@@ -233,7 +233,7 @@ fn apply(conn: &mut SqliteConnection, op: &WriteOp) -> Result<Vec<Written>, ApiE
     }
 }
 
-fn insert_once(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Written, ApiError> {
+fn insert_once(conn: &mut DbConn, item: &NewExecution) -> Result<Written, ApiError> {
     if item.external_id.is_none() {
         return Ok((insert(conn, item)?, true));
     }
@@ -251,14 +251,14 @@ fn insert_once(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Writt
     Ok((existing, false))
 }
 
-fn insert(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Execution> {
+fn insert(conn: &mut DbConn, item: &NewExecution) -> QueryResult<Execution> {
     let row = insert_or_skip(conn, item)?.ok_or(diesel::result::Error::NotFound)?;
     record_latest(conn, &row)?;
     Ok(row)
 }
 
 /// Inserts the row unless it repeats a stored `external_id` of the same job.
-fn insert_or_skip(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResult<Option<Execution>> {
+fn insert_or_skip(conn: &mut DbConn, item: &NewExecution) -> QueryResult<Option<Execution>> {
     diesel::insert_into(executions::table)
         .values((
             executions::job_id.eq(item.job_id),
@@ -286,7 +286,7 @@ fn insert_or_skip(conn: &mut SqliteConnection, item: &NewExecution) -> QueryResu
 
 /// Keeps the latest-run facts on the job and its copy current (only moving forward in
 /// time, so results reported late do not hide newer ones).
-fn record_latest(conn: &mut SqliteConnection, row: &Execution) -> QueryResult<()> {
+fn record_latest(conn: &mut DbConn, row: &Execution) -> QueryResult<()> {
     let Some(finished) = row.finished_at else {
         return Ok(());
     };
@@ -334,7 +334,7 @@ fn record_latest(conn: &mut SqliteConnection, row: &Execution) -> QueryResult<()
     Ok(())
 }
 
-fn finish_run(conn: &mut SqliteConnection, item: &NewExecution) -> Result<Written, ApiError> {
+fn finish_run(conn: &mut DbConn, item: &NewExecution) -> Result<Written, ApiError> {
     let mut open = executions::table
         .filter(executions::job_id.eq(item.job_id))
         .filter(executions::result.eq("running"))

@@ -1,6 +1,7 @@
 //! Jobs and copies in the database: rows, validation of requests, and every change with
 //! its audit row.
 
+use crate::db::DbConn;
 use bms_types::FieldViolation;
 use bms_types::jobs::{
     BackupTool, ComplianceOverrides, CopyDto, CopyType, CreateCopyRequest, CreateJobRequest, JobDto, JobType,
@@ -8,15 +9,15 @@ use bms_types::jobs::{
 };
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde_json::json;
 
-use crate::audit::{self, Actor, AuditEvent};
-use crate::auth::tokens::new_opaque_token;
+use crate::access::Actor;
+use crate::audit::{self, AuditEvent};
 use crate::config::TrackingSettings;
 use crate::db::schema::{job_copies, job_tags, jobs};
 use crate::error::{ApiError, violation};
-use crate::jobs::schedule::{CronSchedule, ScheduleError};
+use crate::tokens::new_opaque_token;
+use crate::tracking::schedule::{CronSchedule, ScheduleError};
 
 /// A stored job.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -53,7 +54,7 @@ pub struct Job {
 
 impl Job {
     /// Loads by id; `not_found` when absent.
-    pub fn find(conn: &mut SqliteConnection, id: i64) -> Result<Job, ApiError> {
+    pub fn find(conn: &mut DbConn, id: i64) -> Result<Job, ApiError> {
         jobs::table.find(id).select(Job::as_select()).first(conn).optional()?.ok_or_else(|| ApiError::not_found("Job"))
     }
 
@@ -109,10 +110,7 @@ impl Job {
 }
 
 /// Tags of a set of jobs, keyed by job id.
-pub fn tags_of(
-    conn: &mut SqliteConnection,
-    job_ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+pub fn tags_of(conn: &mut DbConn, job_ids: &[i64]) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
     let rows: Vec<(i64, String)> = job_tags::table
         .filter(job_tags::job_id.eq_any(job_ids))
         .order((job_tags::job_id, job_tags::tag))
@@ -322,7 +320,7 @@ impl JobFields {
     }
 }
 
-fn ensure_unique(conn: &mut SqliteConnection, fields: &JobFields, except: Option<i64>) -> Result<(), ApiError> {
+fn ensure_unique(conn: &mut DbConn, fields: &JobFields, except: Option<i64>) -> Result<(), ApiError> {
     let mut by_name = jobs::table.filter(jobs::name.eq(&fields.name)).select(jobs::id).into_boxed();
     if let Some(id) = except {
         by_name = by_name.filter(jobs::id.ne(id));
@@ -342,7 +340,7 @@ fn ensure_unique(conn: &mut SqliteConnection, fields: &JobFields, except: Option
     Ok(())
 }
 
-fn replace_tags(conn: &mut SqliteConnection, job_id: i64, tags: &[String]) -> QueryResult<()> {
+fn replace_tags(conn: &mut DbConn, job_id: i64, tags: &[String]) -> QueryResult<()> {
     diesel::delete(job_tags::table.filter(job_tags::job_id.eq(job_id))).execute(conn)?;
     let rows: Vec<_> = tags.iter().map(|tag| (job_tags::job_id.eq(job_id), job_tags::tag.eq(tag))).collect();
     diesel::insert_into(job_tags::table).values(rows).execute(conn)?;
@@ -350,14 +348,9 @@ fn replace_tags(conn: &mut SqliteConnection, job_id: i64, tags: &[String]) -> Qu
 }
 
 /// Creates a job (with a new ping token) and its audit row.
-pub fn create_job(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    fields: &JobFields,
-) -> Result<i64, ApiError> {
+pub fn create_job(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, fields: &JobFields) -> Result<i64, ApiError> {
     let (ping_token, _) = new_opaque_token("");
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         ensure_unique(conn, fields, None)?;
         let id: i64 = diesel::insert_into(jobs::table)
             .values((fields.columns(now), jobs::ping_token.eq(&ping_token[..32]), jobs::created_at.eq(now)))
@@ -378,14 +371,14 @@ pub fn create_job(
 
 /// Replaces a job's definition and writes its audit row.
 pub fn update_job(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     id: i64,
     fields: &JobFields,
     changed: serde_json::Value,
 ) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         Job::find(conn, id)?;
         ensure_unique(conn, fields, Some(id))?;
         diesel::update(jobs::table.find(id)).set(fields.columns(now)).execute(conn)?;
@@ -396,8 +389,8 @@ pub fn update_job(
 }
 
 /// Deletes a job with its copies, executions and history; the audit row keeps its name.
-pub fn delete_job(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+pub fn delete_job(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: i64) -> Result<(), ApiError> {
+    crate::db::write_transaction(conn, |conn| {
         let job = Job::find(conn, id)?;
         diesel::delete(jobs::table.find(id)).execute(conn)?;
         audit::record(
@@ -436,7 +429,7 @@ pub struct Copy {
 
 impl Copy {
     /// Loads a copy of a job; `not_found` when absent or belonging to another job.
-    pub fn find(conn: &mut SqliteConnection, job_id: i64, copy_id: i64) -> Result<Copy, ApiError> {
+    pub fn find(conn: &mut DbConn, job_id: i64, copy_id: i64) -> Result<Copy, ApiError> {
         job_copies::table
             .find(copy_id)
             .filter(job_copies::job_id.eq(job_id))
@@ -447,7 +440,7 @@ impl Copy {
     }
 
     /// All copies of a job, in id order.
-    pub fn of_job(conn: &mut SqliteConnection, job_id: i64) -> QueryResult<Vec<Copy>> {
+    pub fn of_job(conn: &mut DbConn, job_id: i64) -> QueryResult<Vec<Copy>> {
         job_copies::table
             .filter(job_copies::job_id.eq(job_id))
             .order(job_copies::id)
@@ -585,13 +578,13 @@ impl CopyFields {
 
 /// Adds a copy to a job.
 pub fn create_copy(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     job_id: i64,
     fields: &CopyFields,
 ) -> Result<i64, ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         Job::find(conn, job_id)?;
         let id: i64 = diesel::insert_into(job_copies::table)
             .values((fields.columns(now), job_copies::job_id.eq(job_id), job_copies::created_at.eq(now)))
@@ -617,14 +610,14 @@ fn copy_details(job_id: i64, fields: &CopyFields) -> serde_json::Value {
 
 /// Replaces a copy's definition.
 pub fn update_copy(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     job_id: i64,
     copy_id: i64,
     fields: &CopyFields,
 ) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         Copy::find(conn, job_id, copy_id)?;
         diesel::update(job_copies::table.find(copy_id)).set(fields.columns(now)).execute(conn)?;
         audit::record(
@@ -639,13 +632,13 @@ pub fn update_copy(
 
 /// Removes a copy; its past results stay, no longer attributed to a copy.
 pub fn delete_copy(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
     job_id: i64,
     copy_id: i64,
 ) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let copy = Copy::find(conn, job_id, copy_id)?;
         diesel::delete(job_copies::table.find(copy_id)).execute(conn)?;
         audit::record(

@@ -1,7 +1,9 @@
-//! Who is calling, and may they? `CurrentUser` and `Authorized<P>` resolve the bearer
-//! token or API key on every request (sessions are checked in the database, so logout,
-//! password change and deactivation take effect immediately) and enforce the role or
-//! scope policy `P` before the handler runs. Roles are never checked in handler bodies.
+//! Who is calling, and may they? `CurrentUser` and `Authorized<P>` read the credential
+//! from the headers, have it checked by the `Authenticator` the application registered
+//! (sessions and API keys check their own rows: `sessions::authenticate_access_token`,
+//! `api_keys::authenticate`), and enforce the role or scope policy `P` before the handler
+//! runs. Roles are never checked in handler bodies. This module sits below every domain:
+//! it imports none of them, so any domain's handlers can use it.
 
 use std::marker::PhantomData;
 
@@ -10,27 +12,22 @@ use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, web};
 use bms_types::ErrorCode;
 use bms_types::api_keys::ApiKeyScope;
+use bms_types::audit::ActorKind;
 use bms_types::users::Role;
-use chrono::Duration;
-use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
-use crate::api_keys::ApiKey;
-use crate::audit::Actor;
-use crate::auth::tokens::{decode_access_token, hash_token};
-use crate::db::run_db;
-use crate::db::schema::{api_key_jobs, api_keys, sessions, users};
 use crate::error::ApiError;
-use crate::http::AppState;
-use crate::http::extract::client_ip;
-use crate::users::User;
+use crate::request::client_ip;
 
 /// Every API key starts with this, which also tells keys and JWTs apart.
 pub const API_KEY_PREFIX: &str = "bms_";
 
-/// How stale `last_seen_at` / `last_used_at` may get before a request refreshes it; keeps
-/// read-only traffic from turning into one write per request.
-const TOUCH_INTERVAL_SECONDS: i64 = 60;
+/// Checks a presented credential against its store. The application registers one
+/// (`web::Data<dyn Authenticator>`); the extractors only parse headers and apply policies.
+pub trait Authenticator: Send + Sync + 'static {
+    /// The caller behind `credential`, or why not.
+    fn authenticate(&self, credential: Credential) -> LocalBoxFuture<'static, Result<Principal, ApiError>>;
+}
 
 /// A logged-in user, from a valid access token of a live session.
 #[derive(Debug, Clone)]
@@ -164,6 +161,61 @@ impl CurrentUser {
     }
 }
 
+/// Who acted, as recorded in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Kind of actor.
+    pub kind: ActorKind,
+    /// The user, when a user acted.
+    pub user_id: Option<i64>,
+    /// The API key, when a key acted.
+    pub api_key_id: Option<i64>,
+    /// Username or key name at the time.
+    pub name: Option<String>,
+    /// Client address.
+    pub client_ip: Option<String>,
+}
+
+impl Actor {
+    /// bms itself (CLI, first start, background tasks).
+    pub fn system(name: &str) -> Self {
+        Self { kind: ActorKind::System, user_id: None, api_key_id: None, name: Some(name.to_owned()), client_ip: None }
+    }
+
+    /// An unauthenticated caller; `claimed_name` is what they typed, if anything.
+    pub fn anonymous(client_ip: Option<String>, claimed_name: Option<&str>) -> Self {
+        Self {
+            kind: ActorKind::Anonymous,
+            user_id: None,
+            api_key_id: None,
+            name: claimed_name.map(|name| name.chars().take(100).collect()),
+            client_ip,
+        }
+    }
+
+    /// A user.
+    pub fn user(user_id: i64, username: &str, client_ip: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::User,
+            user_id: Some(user_id),
+            api_key_id: None,
+            name: Some(username.to_owned()),
+            client_ip,
+        }
+    }
+
+    /// An API key.
+    pub fn api_key(key_id: i64, key_name: &str, client_ip: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::ApiKey,
+            user_id: None,
+            api_key_id: Some(key_id),
+            name: Some(key_name.to_owned()),
+            client_ip,
+        }
+    }
+}
+
 fn actor_of(principal: &Principal, client_ip: Option<String>) -> Actor {
     match principal {
         Principal::User(user) => Actor::user(user.id, &user.username, client_ip),
@@ -176,12 +228,12 @@ impl<P: AccessPolicy> FromRequest for Authorized<P> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let authenticator = req.app_data::<web::Data<dyn Authenticator>>().cloned();
         let credential = read_credential(req.headers());
         let client_ip = client_ip(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let principal = authenticate(&state, credential?).await?;
+            let authenticator = authenticator.ok_or_else(|| ApiError::internal("no authenticator registered"))?;
+            let principal = authenticator.authenticate(credential?).await?;
             let admitted = match &principal {
                 Principal::User(user) => {
                     if user.must_change_password {
@@ -210,12 +262,12 @@ impl FromRequest for CurrentUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let authenticator = req.app_data::<web::Data<dyn Authenticator>>().cloned();
         let credential = read_credential(req.headers());
         let client_ip = client_ip(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            match authenticate(&state, credential?).await? {
+            let authenticator = authenticator.ok_or_else(|| ApiError::internal("no authenticator registered"))?;
+            match authenticator.authenticate(credential?).await? {
                 Principal::User(user) => Ok(Self { user, client_ip }),
                 Principal::ApiKey(_) => Err(ApiError::forbidden("This endpoint needs a user session, not an API key.")),
             }
@@ -225,8 +277,10 @@ impl FromRequest for CurrentUser {
 
 /// The presented secret, before it is checked.
 #[derive(Debug)]
-enum Credential {
+pub enum Credential {
+    /// A JWT access token of a session.
     AccessToken(String),
+    /// An API key (`bms_...`).
     ApiKey(String),
 }
 
@@ -251,129 +305,6 @@ fn read_credential(headers: &HeaderMap) -> Result<Credential, ApiError> {
         return Err(missing());
     }
     Ok(if secret.starts_with(API_KEY_PREFIX) { Credential::ApiKey(secret) } else { Credential::AccessToken(secret) })
-}
-
-async fn authenticate(state: &web::Data<AppState>, credential: Credential) -> Result<Principal, ApiError> {
-    let now = state.clock.now();
-    match credential {
-        Credential::AccessToken(token) => {
-            let claims = decode_access_token(&state.jwt, &token, now)?;
-            let user_id: i64 = claims
-                .sub
-                .parse()
-                .map_err(|_| ApiError::new(ErrorCode::TokenInvalid, "The access token is not valid."))?;
-            let idle = Duration::minutes(state.config.auth.session_idle_minutes);
-            let session_id = claims.sid;
-            run_db(&state.pool, move |conn| {
-                let (session, user): (crate::auth::sessions::Session, User) = sessions::table
-                    .inner_join(users::table)
-                    .filter(sessions::id.eq(session_id))
-                    .filter(users::id.eq(user_id))
-                    .select((crate::auth::sessions::Session::as_select(), User::as_select()))
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(|| ApiError::new(ErrorCode::SessionRevoked, "The session no longer exists."))?;
-                session.ensure_usable(now, idle)?;
-                if !user.is_active {
-                    return Err(ApiError::new(ErrorCode::SessionRevoked, "The account is deactivated."));
-                }
-                if now - session.last_seen_at > Duration::seconds(TOUCH_INTERVAL_SECONDS) {
-                    diesel::update(sessions::table.find(session.id))
-                        .set(sessions::last_seen_at.eq(now))
-                        .execute(conn)?;
-                }
-                Ok(Principal::User(AuthenticatedUser {
-                    id: user.id,
-                    role: user.role()?,
-                    username: user.username,
-                    session_id: session.id,
-                    must_change_password: user.must_change_password,
-                }))
-            })
-            .await
-        }
-        Credential::ApiKey(secret) => {
-            let key_hash = hash_token(&secret);
-            if let Some(principal) = state.api_key_cache.get(&key_hash, now) {
-                return Ok(Principal::ApiKey(principal));
-            }
-            let cache = state.api_key_cache.clone();
-            run_db(&state.pool, move |conn| {
-                let invalid = || ApiError::new(ErrorCode::TokenInvalid, "The API key is not valid.");
-                let key: ApiKey = api_keys::table
-                    .filter(api_keys::key_hash.eq(&key_hash))
-                    .select(ApiKey::as_select())
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(invalid)?;
-                if key.revoked_at.is_some() {
-                    return Err(ApiError::new(ErrorCode::TokenInvalid, "The API key has been revoked."));
-                }
-                if key.expires_at.is_some_and(|expiry| expiry <= now) {
-                    return Err(ApiError::new(ErrorCode::TokenInvalid, "The API key has expired."));
-                }
-                let stale = key.last_used_at.is_none_or(|used| now - used > Duration::seconds(TOUCH_INTERVAL_SECONDS));
-                if stale {
-                    diesel::update(api_keys::table.find(key.id)).set(api_keys::last_used_at.eq(now)).execute(conn)?;
-                }
-                let job_ids = api_key_jobs::table
-                    .filter(api_key_jobs::api_key_id.eq(key.id))
-                    .select(api_key_jobs::job_id)
-                    .load(conn)?;
-                let principal = AuthenticatedKey { id: key.id, scopes: key.scopes(), name: key.name, job_ids };
-                cache.put(key_hash, principal.clone(), key.expires_at, now);
-                Ok(Principal::ApiKey(principal))
-            })
-            .await
-        }
-    }
-}
-
-/// Recently verified API keys, so a script posting results does not cost a database
-/// round trip per request. Entries live `API_KEY_CACHE_SECONDS` at most (the
-/// `last_used_at` refresh interval), and revoking any key clears the cache at once, so a
-/// revoked key stops working immediately.
-#[derive(Debug, Clone, Default)]
-pub struct ApiKeyCache {
-    entries: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, CachedKey>>>,
-}
-
-#[derive(Debug, Clone)]
-struct CachedKey {
-    principal: AuthenticatedKey,
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    verified_at: chrono::DateTime<chrono::Utc>,
-}
-
-const API_KEY_CACHE_SECONDS: i64 = TOUCH_INTERVAL_SECONDS;
-
-impl ApiKeyCache {
-    fn get(&self, key_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Option<AuthenticatedKey> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = entries.get(key_hash)?;
-        let fresh = now - entry.verified_at < Duration::seconds(API_KEY_CACHE_SECONDS) && now >= entry.verified_at;
-        let unexpired = entry.expires_at.is_none_or(|expiry| expiry > now);
-        (fresh && unexpired).then(|| entry.principal.clone())
-    }
-
-    fn put(
-        &self,
-        key_hash: String,
-        principal: AuthenticatedKey,
-        expires_at: Option<chrono::DateTime<chrono::Utc>>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if entries.len() > 10_000 {
-            entries.clear();
-        }
-        entries.insert(key_hash, CachedKey { principal, expires_at, verified_at: now });
-    }
-
-    /// Forgets every cached key (after a revocation).
-    pub fn invalidate(&self) {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
-    }
 }
 
 #[cfg(test)]

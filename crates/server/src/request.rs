@@ -12,8 +12,8 @@ use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
 
+use crate::config::Config;
 use crate::error::{ApiError, violation};
-use crate::http::AppState;
 
 /// Default body limit when no application state is registered (unit tests).
 const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -28,7 +28,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<web::Data<AppState>>().map_or(DEFAULT_BODY_LIMIT, |s| s.config.max_body_bytes);
+        let limit = req.app_data::<web::Data<Config>>().map_or(DEFAULT_BODY_LIMIT, |config| config.max_body_bytes);
         let declared_length = req
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
@@ -225,8 +225,7 @@ impl FromRequest for ClientIp {
 /// Computes the client IP of a request (see `ClientIp`).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr().map(|addr| addr.ip())?;
-    let trusted =
-        req.app_data::<web::Data<AppState>>().map(|state| state.config.trusted_proxies.clone()).unwrap_or_default();
+    let trusted = req.app_data::<web::Data<Config>>().map(|config| config.trusted_proxies.clone()).unwrap_or_default();
     let forwarded: Vec<String> = req
         .headers()
         .get_all("x-forwarded-for")
@@ -256,6 +255,21 @@ pub fn resolve_client_ip(peer: IpAddr, forwarded_for: &[String], trusted: &[ipne
         }
     }
     candidate
+}
+
+/// A service the application registered as `web::Data<T>` (the ingest writer, caches,
+/// metrics), for code that holds the request rather than extracting the service.
+pub fn service<T: ?Sized + 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+    req.app_data::<web::Data<T>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(format!("{} is not registered", std::any::type_name::<T>())))
+}
+
+/// Paths owned by the backend; the SPA never answers them.
+pub fn is_backend_path(path: &str) -> bool {
+    ["/api", "/ping", "/health", "/ready", "/metrics"]
+        .iter()
+        .any(|prefix| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
 }
 
 #[cfg(test)]

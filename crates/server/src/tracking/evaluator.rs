@@ -7,13 +7,13 @@ use std::collections::HashSet;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration as StdDuration, Instant};
 
+use crate::db::DbConn;
 use bms_types::jobs::{
     ComplianceStatusDto, ComplianceVerdictDto, JobStateDto, JobStatusDto, RuleOutcomeDto, RuleVerdictDto,
 };
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use crate::clock::SharedClock;
 use crate::compliance::engine::{
@@ -23,9 +23,9 @@ use crate::config::TrackingSettings;
 use crate::db::DbPool;
 use crate::db::schema::{compliance_daily, executions, job_state_flips, job_status, jobs};
 use crate::error::ApiError;
-use crate::executions::writer::{IngestWriter, WriteOp};
-use crate::jobs::model::{Copy, Job};
-use crate::jobs::schedule::{CronSchedule, FinishedRun, JobState, ScheduleFacts, StateVerdict, derive_state};
+use crate::tracking::model::{Copy, Job};
+use crate::tracking::schedule::{CronSchedule, FinishedRun, JobState, ScheduleFacts, StateVerdict, derive_state};
+use crate::tracking::writer::{IngestWriter, WriteOp};
 
 /// Results that finish a run.
 pub const FINISHED_RESULTS: [&str; 3] = ["success", "warning", "failed"];
@@ -39,6 +39,13 @@ pub struct EvaluationSettings {
     pub tracking: TrackingSettings,
     /// Zone whose calendar days the daily history uses.
     pub timezone: Tz,
+}
+
+impl EvaluationSettings {
+    /// The settings the configuration gives.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self { tracking: config.tracking.clone(), timezone: config.default_timezone }
+    }
 }
 
 impl EvaluationSettings {
@@ -100,7 +107,7 @@ pub struct JobFacts {
 
 /// Reads a job's facts: the latest-run columns the ingest writer maintains on the job
 /// and its copies, plus the open runs (a small partial index), never the full history.
-pub fn load_facts(conn: &mut SqliteConnection, job: Job) -> QueryResult<JobFacts> {
+pub fn load_facts(conn: &mut DbConn, job: Job) -> QueryResult<JobFacts> {
     let last_finished_start = job.last_run_started_at.or(job.last_run_at);
     let mut open_runs = executions::table
         .filter(executions::job_id.eq(job.id))
@@ -266,7 +273,7 @@ pub struct StatusUpdate {
 /// Evaluates one job and returns its update, or `None` when nothing changed (or the job
 /// is gone). Reads only.
 pub fn compute_update(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     job_id: i64,
     now: DateTime<Utc>,
     settings: &EvaluationSettings,
@@ -311,7 +318,7 @@ fn same_status(stored: &StatusRow, update: &StatusUpdate) -> bool {
 /// the state changed, and today's compliance-history row. The current row is re-read
 /// here, under the write lock, so flips are exact even if the update was computed from
 /// a slightly older snapshot.
-pub fn apply_update(conn: &mut SqliteConnection, update: &StatusUpdate) -> QueryResult<()> {
+pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate) -> QueryResult<()> {
     if jobs::table.find(update.job_id).select(jobs::id).first::<i64>(conn).optional()?.is_none() {
         return Ok(());
     }
@@ -361,7 +368,7 @@ pub fn apply_update(conn: &mut SqliteConnection, update: &StatusUpdate) -> Query
 /// Evaluates and stores one job in the caller's write transaction (job changes made
 /// through the API, tests). Returns the new state when something was written.
 pub fn refresh_job(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     job_id: i64,
     now: DateTime<Utc>,
     settings: &EvaluationSettings,
@@ -400,7 +407,7 @@ pub fn refresh_all(pool: &DbPool, now: DateTime<Utc>, settings: &EvaluationSetti
     let updates = compute_updates(pool, &ids, now, settings)?;
     let mut conn = pool.get()?;
     for chunk in updates.chunks(500) {
-        conn.immediate_transaction(|conn| chunk.iter().try_for_each(|update| apply_update(conn, update)))?;
+        crate::db::write_transaction(&mut conn, |conn| chunk.iter().try_for_each(|update| apply_update(conn, update)))?;
     }
     Ok(ids.len())
 }

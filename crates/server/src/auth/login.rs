@@ -1,58 +1,24 @@
-//! Login sessions: login with lockout, refresh-token rotation with reuse detection, idle
-//! and absolute timeouts, logout, password change. Each state change and its audit row
-//! commit in one IMMEDIATE transaction.
+//! The sign-in flow over the accounts (`users`) and the session store (`sessions`): login
+//! with lockout, refresh-token rotation with reuse detection, password change. Each state
+//! change and its audit row commit in one IMMEDIATE transaction.
 
 use bms_types::ErrorCode;
 use bms_types::auth::TokenResponse;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde_json::json;
 
-use crate::audit::{self, Actor, AuditEvent};
-use crate::auth::password::{self, verify_against_dummy, verify_password};
-use crate::auth::tokens::{JwtKeys, hash_token, issue_access_token, new_opaque_token};
+use crate::access::Actor;
+use crate::app::AppState;
+use crate::audit::{self, AuditEvent};
 use crate::config::AuthSettings;
+use crate::db::DbConn;
 use crate::db::schema::{refresh_tokens, sessions, users};
 use crate::error::ApiError;
+use crate::sessions::{REFRESH_TOKEN_PREFIX, Session, revoke_all_sessions, revoke_session};
+use crate::tokens::{JwtKeys, hash_token, issue_access_token, new_opaque_token};
 use crate::users::User;
-
-/// Prefix of refresh tokens (distinct from API keys' `bms_`).
-const REFRESH_TOKEN_PREFIX: &str = "bmsr_";
-
-/// A session row.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sessions)]
-pub struct Session {
-    pub id: i64,
-    pub user_id: i64,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl Session {
-    /// Refuses a revoked, expired or idle session.
-    pub fn ensure_usable(&self, now: DateTime<Utc>, idle: Duration) -> Result<(), ApiError> {
-        if self.revoked_at.is_some() {
-            return Err(ApiError::new(ErrorCode::SessionRevoked, "The session has been revoked; log in again."));
-        }
-        if now >= self.expires_at {
-            return Err(ApiError::new(
-                ErrorCode::SessionExpired,
-                "The session reached its maximum lifetime; log in again.",
-            ));
-        }
-        if now - self.last_seen_at > idle {
-            return Err(ApiError::new(
-                ErrorCode::SessionExpired,
-                "The session expired after inactivity; log in again.",
-            ));
-        }
-        Ok(())
-    }
-}
+use crate::users::password::{self, verify_against_dummy, verify_password};
 
 /// What a session operation needs to know about its surroundings.
 #[derive(Debug, Clone)]
@@ -70,11 +36,7 @@ pub struct SessionContext<'a> {
 }
 
 /// Creates a session with its first refresh token and returns the token pair.
-pub fn start_session(
-    conn: &mut SqliteConnection,
-    ctx: &SessionContext<'_>,
-    user: &User,
-) -> Result<TokenResponse, ApiError> {
+pub fn start_session(conn: &mut DbConn, ctx: &SessionContext<'_>, user: &User) -> Result<TokenResponse, ApiError> {
     let expires_at = ctx.now + Duration::hours(ctx.settings.session_max_hours);
     let session_id: i64 = diesel::insert_into(sessions::table)
         .values((
@@ -91,7 +53,7 @@ pub fn start_session(
 }
 
 fn token_pair(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ctx: &SessionContext<'_>,
     user: &User,
     session_id: i64,
@@ -127,7 +89,7 @@ pub fn invalid_credentials() -> ApiError {
 /// Checks a username and password, applying lockout, and opens a session on success.
 /// Failures are committed (counter, lock, audit row) before the error is returned.
 pub fn login(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ctx: &SessionContext<'_>,
     username: &str,
     password: &str,
@@ -143,7 +105,7 @@ pub fn login(
     };
     let Some(candidate) = candidate else {
         let actor = Actor::anonymous(ctx.client_ip.clone(), Some(username));
-        conn.immediate_transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             audit::record(
                 conn,
                 ctx.now,
@@ -154,10 +116,10 @@ pub fn login(
         return Err(invalid_credentials());
     };
 
-    let outcome = conn.immediate_transaction(|conn| -> Result<Option<TokenResponse>, ApiError> {
+    let outcome = crate::db::write_transaction(conn, |conn| -> Result<Option<TokenResponse>, ApiError> {
         let user = User::find(conn, candidate.id)?;
         let actor = Actor::user(user.id, &user.username, ctx.client_ip.clone());
-        let fail = |conn: &mut SqliteConnection, reason: &str| {
+        let fail = |conn: &mut DbConn, reason: &str| {
             audit::record(
                 conn,
                 ctx.now,
@@ -196,16 +158,12 @@ pub fn login(
 /// Exchanges a refresh token for a new pair. A token that was already rotated means it
 /// was stolen or replayed: the whole session is revoked (and that revocation committed)
 /// before the error is returned.
-pub fn refresh(
-    conn: &mut SqliteConnection,
-    ctx: &SessionContext<'_>,
-    presented: &str,
-) -> Result<TokenResponse, ApiError> {
+pub fn refresh(conn: &mut DbConn, ctx: &SessionContext<'_>, presented: &str) -> Result<TokenResponse, ApiError> {
     let token_hash = hash_token(presented);
     let idle = Duration::minutes(ctx.settings.session_idle_minutes);
     // The inner Result is the answer; the outer one aborts the transaction. A rejected
     // refresh commits (the reuse revocation must stick) and is returned as the inner error.
-    conn.immediate_transaction(|conn| -> Result<Result<TokenResponse, ApiError>, ApiError> {
+    crate::db::write_transaction(conn, |conn| -> Result<Result<TokenResponse, ApiError>, ApiError> {
         let found: Option<(i64, Option<DateTime<Utc>>, Session)> = refresh_tokens::table
             .inner_join(sessions::table)
             .filter(refresh_tokens::token_hash.eq(&token_hash))
@@ -248,45 +206,11 @@ pub fn refresh(
     })?
 }
 
-/// Marks one session revoked; returns whether it was live before.
-pub fn revoke_session(
-    conn: &mut SqliteConnection,
-    session_id: i64,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let changed = diesel::update(sessions::table.find(session_id).filter(sessions::revoked_at.is_null()))
-        .set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some(reason))))
-        .execute(conn)?;
-    Ok(changed > 0)
-}
-
-/// Revokes every live session of a user; returns how many.
-pub fn revoke_all_sessions(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<usize> {
-    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()))
-        .set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some(reason))))
-        .execute(conn)
-}
-
-/// Ends the caller's session.
-pub fn logout(conn: &mut SqliteConnection, now: DateTime<Utc>, actor: &Actor, session_id: i64) -> Result<(), ApiError> {
-    conn.immediate_transaction(|conn| {
-        revoke_session(conn, session_id, "logout", now)?;
-        audit::record(conn, now, actor, AuditEvent::success("auth.logout", "session", session_id))?;
-        Ok(())
-    })
-}
-
 /// Counts a wrong password against `user` (sign-in or password change alike, so a stolen
 /// access token cannot guess the password faster than the sign-in form); at the limit the
 /// account locks and its sessions end. Returns when the lock ends, if it locked.
 fn count_password_failure(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ctx: &SessionContext<'_>,
     user: &User,
     actor: &Actor,
@@ -315,7 +239,7 @@ fn count_password_failure(
 /// Changes the caller's own password: checks the current one and the policy, revokes
 /// every session of the account (other devices included) and opens a fresh one.
 pub fn change_password(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ctx: &SessionContext<'_>,
     user_id: i64,
     current_password: &str,
@@ -324,7 +248,7 @@ pub fn change_password(
     let user = User::find(conn, user_id)?;
     let actor = Actor::user(user.id, &user.username, ctx.client_ip.clone());
     if !verify_password(current_password, &user.password_hash) {
-        let locked = conn.immediate_transaction(|conn| {
+        let locked = crate::db::write_transaction(conn, |conn| {
             audit::record(
                 conn,
                 ctx.now,
@@ -354,7 +278,7 @@ pub fn change_password(
         return Err(ApiError::validation(violations));
     }
     let new_hash = password::hash_password(new_password)?;
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         diesel::update(users::table.find(user.id))
             .set((
                 users::password_hash.eq(&new_hash),
@@ -375,4 +299,11 @@ pub fn change_password(
         )?;
         Ok(tokens)
     })
+}
+
+impl<'a> SessionContext<'a> {
+    /// The context of a request from `client_ip` with `user_agent`.
+    pub fn for_request(state: &'a AppState, client_ip: Option<String>, user_agent: Option<String>) -> Self {
+        SessionContext { keys: &state.jwt, settings: &state.config.auth, now: state.clock.now(), client_ip, user_agent }
+    }
 }
