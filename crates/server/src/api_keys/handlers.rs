@@ -1,9 +1,9 @@
 //! `/api/v1/api-keys`: create, list, inspect and revoke API keys.
 
 use actix_web::{HttpResponse, delete, get, post, web};
+use bms_types::ApiErrorBody;
 use bms_types::api_keys::{ApiKeyDto, ApiKeyList, CreateApiKeyRequest, CreatedApiKeyResponse, ListApiKeysQuery};
 use bms_types::users::Role;
-use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
 
 use crate::access::{AnyApiKey, Authorized, Operators, Principal};
@@ -51,17 +51,19 @@ pub async fn list_api_keys(
             }
             statement
         };
-        let total: i64 = filtered().count().get_result(conn)?;
-        let rows: Vec<ApiKey> = filtered()
-            .order(keys_table::id.desc())
-            .limit(window.limit())
-            .offset(window.offset())
-            .select(ApiKey::as_select())
-            .load(conn)?;
-        Ok(ApiKeyList {
-            data: with_creators(conn, rows)?,
-            meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()),
-        })
+        let (rows, meta) = window.load(
+            conn,
+            |conn| filtered().count().get_result(conn),
+            |conn, limit, offset| {
+                filtered()
+                    .order(keys_table::id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                    .select(ApiKey::as_select())
+                    .load(conn)
+            },
+        )?;
+        Ok(ApiKeyList { data: with_creators(conn, rows)?, meta })
     })
     .await?;
     Ok(web::Json(list))

@@ -1,8 +1,8 @@
 //! `/api/v1/audit-log`: browse and verify the audit log (admins and auditors).
 
 use actix_web::{get, web};
+use bms_types::ApiErrorBody;
 use bms_types::audit::{AuditEntryList, AuditVerifyResponse, ListAuditQuery};
-use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
 
 use crate::access::{AuditReaders, Authorized};
@@ -64,17 +64,19 @@ pub async fn list_audit_log(
             }
             statement
         };
-        let total: i64 = filtered().count().get_result(conn)?;
-        let rows: Vec<AuditRow> = filtered()
-            .order(audit_log::id.desc())
-            .limit(window.limit())
-            .offset(window.offset())
-            .select(AuditRow::as_select())
-            .load(conn)?;
-        Ok(AuditEntryList {
-            data: rows.into_iter().map(AuditRow::into_dto).collect(),
-            meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()),
-        })
+        let (rows, meta) = window.load(
+            conn,
+            |conn| filtered().count().get_result(conn),
+            |conn, limit, offset| {
+                filtered()
+                    .order(audit_log::id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                    .select(AuditRow::as_select())
+                    .load(conn)
+            },
+        )?;
+        Ok(AuditEntryList { data: rows.into_iter().map(AuditRow::into_dto).collect(), meta })
     })
     .await?;
     Ok(web::Json(list))

@@ -4,6 +4,7 @@
 use bms_types::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE, PageMeta};
 use diesel::QueryResult;
 
+use crate::db::DbConn;
 use crate::error::{ApiError, violation};
 
 /// Validated pagination parameters.
@@ -40,16 +41,17 @@ impl PageWindow {
         i64::from(self.page - 1) * i64::from(self.per_page)
     }
 
-    /// Counts the matching rows with `count`, then loads this window with `rows(limit,
+    /// Counts the matching rows with `count`, then loads this window with `rows(conn, limit,
     /// offset)`; both closures build the same filtered query, so the total and the page
     /// agree. Returns the page and its `meta`.
     pub fn load<T>(
         self,
-        count: impl FnOnce() -> QueryResult<i64>,
-        rows: impl FnOnce(i64, i64) -> QueryResult<Vec<T>>,
+        conn: &mut DbConn,
+        count: impl FnOnce(&mut DbConn) -> QueryResult<i64>,
+        rows: impl FnOnce(&mut DbConn, i64, i64) -> QueryResult<Vec<T>>,
     ) -> QueryResult<(Vec<T>, PageMeta)> {
-        let total = count()?;
-        let rows = rows(self.limit(), self.offset())?;
+        let total = count(conn)?;
+        let rows = rows(conn, self.limit(), self.offset())?;
         Ok((rows, PageMeta::new(self.page, self.per_page, total.unsigned_abs())))
     }
 }
@@ -57,6 +59,7 @@ impl PageWindow {
 #[cfg(test)]
 mod tests {
     use super::PageWindow;
+    use crate::db::DbConn;
 
     #[test]
     fn page_window_defaults_and_bounds() {
@@ -69,8 +72,13 @@ mod tests {
     #[test]
     fn load_counts_then_pages_with_the_window() {
         let window = PageWindow::new(Some(2), Some(10)).expect("valid");
+        let mut conn = <DbConn as diesel::Connection>::establish(":memory:").expect("in-memory database");
         let (rows, meta) = window
-            .load(|| Ok(25), |limit, offset| Ok((offset..offset + limit).filter(|n| *n < 25).collect::<Vec<_>>()))
+            .load(
+                &mut conn,
+                |_| Ok(25),
+                |_, limit, offset| Ok((offset..offset + limit).filter(|n| *n < 25).collect::<Vec<_>>()),
+            )
             .expect("loads");
         assert_eq!(rows, (10..20).collect::<Vec<i64>>());
         assert_eq!((meta.page, meta.per_page, meta.total, meta.total_pages), (2, 10, 25, 3));

@@ -5,7 +5,7 @@ use bms_types::executions::{
     BatchExecutionRequest, BatchExecutionResponse, CreateExecutionRequest, ExecutionDto, ExecutionList,
     ListExecutionsQuery,
 };
-use bms_types::{ApiErrorBody, FieldViolation, PageMeta};
+use bms_types::{ApiErrorBody, FieldViolation};
 use diesel::prelude::*;
 
 use crate::access::{Authorized, Ingesters, Principal, Readers};
@@ -163,17 +163,19 @@ pub async fn list(state: &web::Data<AppState>, query: ListExecutionsQuery) -> Re
             }
             statement
         };
-        let total: i64 = filtered().count().get_result(conn)?;
-        let rows: Vec<Execution> = filtered()
-            .order(executions::id.desc())
-            .limit(window.limit())
-            .offset(window.offset())
-            .select(Execution::as_select())
-            .load(conn)?;
-        Ok(ExecutionList {
-            data: rows.iter().map(Execution::to_dto).collect::<Result<_, _>>()?,
-            meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()),
-        })
+        let (rows, meta) = window.load(
+            conn,
+            |conn| filtered().count().get_result(conn),
+            |conn, limit, offset| {
+                filtered()
+                    .order(executions::id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                    .select(Execution::as_select())
+                    .load(conn)
+            },
+        )?;
+        Ok(ExecutionList { data: rows.iter().map(Execution::to_dto).collect::<Result<_, _>>()?, meta })
     })
     .await
 }

@@ -3,12 +3,12 @@
 
 use crate::db::DbConn;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use bms_types::ApiErrorBody;
 use bms_types::executions::{ExecutionList, ListExecutionsQuery};
 use bms_types::jobs::{
     ComplianceVerdictDto, CopyDto, CreateCopyRequest, CreateJobRequest, JobDto, JobList, JobStateDto, ListJobsQuery,
     SchedulePreview, SchedulePreviewQuery, StateFlipDto, UpdateCopyRequest, UpdateJobRequest,
 };
-use bms_types::{ApiErrorBody, PageMeta};
 use diesel::prelude::*;
 
 use crate::access::{AdminOnly, Authorized, Operators, Readers};
@@ -129,8 +129,7 @@ pub async fn list_jobs(
             }
             statement
         };
-        let total: i64 = filtered().count().get_result(conn)?;
-        let ordered = match sort.as_str() {
+        let ordered = || match sort.as_str() {
             "-name" => filtered().order(jobs::name.desc()),
             "created_at" => filtered().order((jobs::created_at.asc(), jobs::id.asc())),
             "-created_at" => filtered().order((jobs::created_at.desc(), jobs::id.desc())),
@@ -145,12 +144,12 @@ pub async fn list_jobs(
             )),
             _ => filtered().order(jobs::name.asc()),
         };
-        let rows: Vec<Job> =
-            ordered.limit(window.limit()).offset(window.offset()).select(Job::as_select()).load(conn)?;
-        Ok(JobList {
-            data: job_dtos(conn, rows)?,
-            meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()),
-        })
+        let (rows, meta) = window.load(
+            conn,
+            |conn| filtered().count().get_result(conn),
+            |conn, limit, offset| ordered().limit(limit).offset(offset).select(Job::as_select()).load(conn),
+        )?;
+        Ok(JobList { data: job_dtos(conn, rows)?, meta })
     })
     .await?;
     Ok(web::Json(list))

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use bms_types::ApiErrorBody;
-use bms_types::PageMeta;
 use bms_types::users::{
     CreateUserRequest, CreatedUserResponse, ListUsersQuery, ResetPasswordRequest, ResetPasswordResponse,
     UpdateUserRequest, UserDto, UserList,
@@ -60,15 +59,15 @@ pub async fn list_users(
             }
             statement
         };
-        let total: i64 = filtered().count().get_result(conn)?;
-        let rows: Vec<User> = filtered()
-            .order(users::username.asc())
-            .limit(window.limit())
-            .offset(window.offset())
-            .select(User::as_select())
-            .load(conn)?;
+        let (rows, meta) = window.load(
+            conn,
+            |conn| filtered().count().get_result(conn),
+            |conn, limit, offset| {
+                filtered().order(users::username.asc()).limit(limit).offset(offset).select(User::as_select()).load(conn)
+            },
+        )?;
         let data = rows.iter().map(|user| user.to_dto(now)).collect::<Result<Vec<_>, _>>()?;
-        Ok(UserList { data, meta: PageMeta::new(window.page, window.per_page, total.unsigned_abs()) })
+        Ok(UserList { data, meta })
     })
     .await?;
     Ok(web::Json(list))

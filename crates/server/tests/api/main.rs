@@ -16,5 +16,6 @@ mod legacy_guide;
 mod metrics;
 mod operations;
 mod role_matrix;
+mod search;
 mod state;
 mod users;
