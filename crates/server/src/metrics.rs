@@ -4,6 +4,7 @@
 //! size, read from the database at scrape time. Protected by `METRICS_TOKEN` when set;
 //! otherwise only loopback clients may scrape (the nginx site does not proxy it).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
@@ -15,7 +16,6 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bms_types::ErrorCode;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -109,29 +109,18 @@ pub async fn record(
     Ok(response)
 }
 
-#[derive(QueryableByName)]
 struct StateCount {
-    #[diesel(sql_type = Text)]
     state: String,
-    #[diesel(sql_type = BigInt)]
     count: i64,
 }
 
-#[derive(QueryableByName)]
 struct JobFacts {
-    #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = Text)]
     name: String,
-    #[diesel(sql_type = Nullable<Text>)]
     state: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     compliance_status: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    last_success_at: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
+    last_success_at: Option<chrono::DateTime<chrono::Utc>>,
     last_duration_seconds: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     last_size_bytes: Option<i64>,
 }
 
@@ -142,22 +131,68 @@ struct Snapshot {
 }
 
 fn snapshot(conn: &mut DbConn, database_path: &std::path::Path) -> Result<Snapshot, ApiError> {
-    let states = diesel::sql_query("SELECT state, COUNT(*) AS count FROM job_status GROUP BY state").load(conn)?;
+    use crate::db::schema::{executions, job_copies, job_status, jobs};
+    use diesel::dsl::{count_star, max};
+
+    let states = job_status::table
+        .group_by(job_status::state)
+        .select((job_status::state, count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .map(|(state, count)| StateCount { state, count })
+        .collect();
+    let rows: Vec<(i64, String, Option<(String, String, Option<chrono::DateTime<chrono::Utc>>)>)> = jobs::table
+        .left_join(job_status::table)
+        .select((
+            jobs::id,
+            jobs::name,
+            (job_status::state, job_status::compliance_status, job_status::last_success_at).nullable(),
+        ))
+        .order(jobs::id)
+        .load(conn)?;
     // The last success of a job is the newest last-success among its copies (results
     // without a copy count for the primary copy), which is indexed by id.
-    let jobs = diesel::sql_query(
-        "SELECT j.id, j.name, s.state, s.compliance_status, s.last_success_at,
-                CAST(ROUND((julianday(e.finished_at) - julianday(e.started_at)) * 86400) AS INTEGER)
-                    AS last_duration_seconds,
-                e.size_bytes AS last_size_bytes
-         FROM jobs j
-         LEFT JOIN job_status s ON s.job_id = j.id
-         LEFT JOIN (SELECT job_id, MAX(last_success_id) AS id FROM job_copies
-                    WHERE last_success_id IS NOT NULL GROUP BY job_id) c ON c.job_id = j.id
-         LEFT JOIN executions e ON e.id = c.id
-         ORDER BY j.id",
-    )
-    .load(conn)?;
+    let last_success: HashMap<i64, i64> = job_copies::table
+        .filter(job_copies::last_success_id.is_not_null())
+        .group_by(job_copies::job_id)
+        .select((job_copies::job_id, max(job_copies::last_success_id)))
+        .load::<(i64, Option<i64>)>(conn)?
+        .into_iter()
+        .filter_map(|(job, execution)| Some((job, execution?)))
+        .collect();
+    type Run = (i64, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>, Option<i64>);
+    let mut runs: HashMap<i64, Run> = HashMap::with_capacity(last_success.len());
+    let ids: Vec<i64> = last_success.values().copied().collect();
+    // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+    for chunk in ids.chunks(10_000) {
+        let loaded: Vec<Run> = executions::table
+            .filter(executions::id.eq_any(chunk))
+            .select((executions::id, executions::started_at, executions::finished_at, executions::size_bytes))
+            .load(conn)?;
+        runs.extend(loaded.into_iter().map(|run| (run.0, run)));
+    }
+    let jobs = rows
+        .into_iter()
+        .map(|(id, name, status)| {
+            let run = last_success.get(&id).and_then(|execution| runs.get(execution));
+            let (state, compliance_status, last_success_at) = match status {
+                Some((state, compliance, at)) => (Some(state), Some(compliance), at),
+                None => (None, None, None),
+            };
+            JobFacts {
+                id,
+                name,
+                state,
+                compliance_status,
+                last_success_at,
+                // Computed here rather than with a date function of one SQL dialect.
+                last_duration_seconds: run.and_then(|(_, started, finished, _)| {
+                    Some((finished.as_ref()?.signed_duration_since(started.as_ref()?).num_milliseconds() + 500) / 1000)
+                }),
+                last_size_bytes: run.and_then(|(_, _, _, size)| *size),
+            }
+        })
+        .collect();
     let file_size = |suffix: &str| std::fs::metadata(with_suffix(database_path, suffix)).map(|m| m.len()).unwrap_or(0);
     let database_bytes = i64::try_from(file_size("") + file_size("-wal")).unwrap_or(i64::MAX);
     Ok(Snapshot { states, jobs, database_bytes })
@@ -196,7 +231,7 @@ fn encode_all(metrics: &ProcessMetrics, snapshot: Snapshot) -> Result<String, st
     let state = Family::<JobStatusLabels, Gauge>::default();
     for job in snapshot.jobs {
         let labels = JobLabels { job_id: job.id, job: job.name.clone() };
-        if let Some(at) = job.last_success_at.as_deref().and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok()) {
+        if let Some(at) = job.last_success_at {
             last_success.get_or_create(&labels).set(at.timestamp());
         }
         if let Some(seconds) = job.last_duration_seconds {

@@ -8,12 +8,11 @@ use crate::db::DbConn;
 use bms_types::audit::{ActorKind, AuditEntryDto, AuditOutcome};
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access::Actor;
-use crate::db::schema::audit_log;
+use crate::db::schema::{audit_chain_head, audit_log};
 
 /// The `prev_hash` of the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -182,27 +181,17 @@ pub fn actor_kind_as_str(kind: ActorKind) -> &'static str {
     actor_kind_str(kind)
 }
 
-#[derive(QueryableByName)]
-struct Sequence {
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-}
-
-/// Highest id ever handed out (survives deletion of the newest rows).
-fn highest_issued_id(conn: &mut DbConn) -> QueryResult<i64> {
-    let rows: Vec<Sequence> =
-        diesel::sql_query("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").load(conn)?;
-    Ok(rows.first().map_or(0, |row| row.seq))
+/// The id and hash of the newest entry ever appended (the `audit_chain_head` row).
+fn chain_head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
+    audit_chain_head::table.find(1).select((audit_chain_head::last_id, audit_chain_head::last_hash)).first(conn)
 }
 
 /// Appends an entry. Call inside the write transaction of the change it records (an
 /// IMMEDIATE transaction, so no other writer can append between reading the last hash
 /// and inserting).
 pub fn record(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, event: AuditEvent) -> QueryResult<i64> {
-    let last: Option<(i64, String)> =
-        audit_log::table.select((audit_log::id, audit_log::hash)).order(audit_log::id.desc()).first(conn).optional()?;
-    let next_id = last.as_ref().map_or(0, |(id, _)| *id).max(highest_issued_id(conn)?) + 1;
-    let prev_hash = last.map_or_else(|| GENESIS_HASH.to_owned(), |(_, hash)| hash);
+    let (last_id, prev_hash) = chain_head(conn)?;
+    let next_id = last_id + 1;
     let mut row = AuditRow {
         id: next_id,
         occurred_at: now,
@@ -238,6 +227,9 @@ pub fn record(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, event: Audit
             audit_log::prev_hash.eq(&row.prev_hash),
             audit_log::hash.eq(&row.hash),
         ))
+        .execute(conn)?;
+    diesel::update(audit_chain_head::table.find(1))
+        .set((audit_chain_head::last_id.eq(row.id), audit_chain_head::last_hash.eq(&row.hash)))
         .execute(conn)?;
     Ok(row.id)
 }
@@ -279,8 +271,15 @@ pub fn verify_chain(conn: &mut DbConn) -> QueryResult<ChainReport> {
             last_id = row.id;
         }
     }
-    let issued = highest_issued_id(conn)?;
-    let first_broken_id = (issued > last_id).then_some(last_id + 1);
+    // Rows deleted from the end leave the head pointing past the last remaining row.
+    let (head_id, head_hash) = chain_head(conn)?;
+    let first_broken_id = if head_id > last_id {
+        Some(last_id + 1)
+    } else if head_id == last_id && head_hash != expected_prev {
+        Some(last_id)
+    } else {
+        None
+    };
     Ok(ChainReport { rows_checked, first_broken_id })
 }
 

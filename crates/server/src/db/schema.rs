@@ -201,6 +201,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_chain_head (id) {
+        id -> BigInt,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
     execution_daily_counts (day, result) {
         day -> Text,
         result -> Text,
@@ -247,4 +255,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     audit_log,
+    audit_chain_head,
 );

@@ -136,10 +136,11 @@ pub async fn list_jobs(
             "last_run_at" => filtered().order((jobs::last_run_at.asc(), jobs::id.asc())),
             "-last_run_at" => filtered().order((jobs::last_run_at.desc(), jobs::id.asc())),
             "state" => filtered().order((
-                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
-                    "(SELECT state FROM job_status WHERE job_status.job_id = jobs.id)",
-                )
-                .asc(),
+                job_status::table
+                    .filter(job_status::job_id.eq(jobs::id))
+                    .select(job_status::state)
+                    .single_value()
+                    .asc(),
                 jobs::name.asc(),
             )),
             _ => filtered().order(jobs::name.asc()),

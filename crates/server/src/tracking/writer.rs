@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::db::DbConn;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::upsert::excluded;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::DbPool;
@@ -188,24 +188,22 @@ fn commit_group(
             results.push(applied);
         }
         for ((day, result), count) in daily {
-            diesel::sql_query(
-                "INSERT INTO execution_daily_counts (day, result, count) VALUES (?, ?, ?) \
-                 ON CONFLICT (day, result) DO UPDATE SET count = count + excluded.count",
-            )
-            .bind::<Text, _>(day)
-            .bind::<Text, _>(result)
-            .bind::<BigInt, _>(count)
-            .execute(conn)?;
+            use crate::db::schema::execution_daily_counts::dsl;
+            diesel::insert_into(dsl::execution_daily_counts)
+                .values((dsl::day.eq(&day), dsl::result.eq(result), dsl::count.eq(count)))
+                .on_conflict((dsl::day, dsl::result))
+                .do_update()
+                .set(dsl::count.eq(dsl::count + excluded(dsl::count)))
+                .execute(conn)?;
         }
         for ((hour, result), count) in hourly {
-            diesel::sql_query(
-                "INSERT INTO execution_hourly_counts (hour, result, count) VALUES (?, ?, ?) \
-                 ON CONFLICT (hour, result) DO UPDATE SET count = count + excluded.count",
-            )
-            .bind::<Text, _>(hour)
-            .bind::<Text, _>(result)
-            .bind::<BigInt, _>(count)
-            .execute(conn)?;
+            use crate::db::schema::execution_hourly_counts::dsl;
+            diesel::insert_into(dsl::execution_hourly_counts)
+                .values((dsl::hour.eq(&hour), dsl::result.eq(result), dsl::count.eq(count)))
+                .on_conflict((dsl::hour, dsl::result))
+                .do_update()
+                .set(dsl::count.eq(dsl::count + excluded(dsl::count)))
+                .execute(conn)?;
         }
         Ok(results)
     })

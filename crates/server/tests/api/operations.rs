@@ -215,7 +215,7 @@ async fn online_backup_during_ingest_holds_every_earlier_result_and_restore_and_
     // automatically before the newer binary migrates it; restoring that backup rolls back.
     let reverted = run(dir.path(), &["migrate", "--revert", "1"]);
     assert!(reverted.status.success(), "{}", text(&reverted));
-    assert!(text(&reverted).contains("reverted 20261130000002"), "{}", text(&reverted));
+    assert!(text(&reverted).contains("reverted 20261204000001"), "{}", text(&reverted));
     let (server, _, _) = serve(dir.path(), &[]);
     assert!(stop(server).await.success());
     let backups: Vec<_> = std::fs::read_dir(dir.path().join("data/backups"))
@@ -225,19 +225,19 @@ async fn online_backup_during_ingest_holds_every_earlier_result_and_restore_and_
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
     let automatic = &backups[0];
-    assert!(automatic.to_string_lossy().contains("-before-20261130000002"), "{}", automatic.display());
+    assert!(automatic.to_string_lossy().contains("-before-20261204000001"), "{}", automatic.display());
     let check = run(dir.path(), &["db", "check", &automatic.to_string_lossy()]);
-    assert!(text(&check).contains("1 migrations"), "{}", text(&check));
+    assert!(text(&check).contains("2 migrations"), "{}", text(&check));
     let current = run(dir.path(), &["db", "check"]);
-    assert!(text(&current).contains("2 migrations"), "{}", text(&current));
+    assert!(text(&current).contains("3 migrations"), "{}", text(&current));
     let rollback = run(dir.path(), &["db", "restore", &automatic.to_string_lossy()]);
     assert!(rollback.status.success(), "{}", text(&rollback));
-    assert!(text(&run(dir.path(), &["db", "check"])).contains("1 migrations"));
+    assert!(text(&run(dir.path(), &["db", "check"])).contains("2 migrations"));
     // ...and forward again: the users survived the whole round trip.
     let migrated = run(dir.path(), &["migrate"]);
     assert!(migrated.status.success(), "{}", text(&migrated));
     let final_check = text(&run(dir.path(), &["db", "check"]));
-    assert!(final_check.contains("2 migrations") && final_check.contains("1 users"), "{final_check}");
+    assert!(final_check.contains("3 migrations") && final_check.contains("1 users"), "{final_check}");
 }
 
 #[tokio::test]
