@@ -141,7 +141,8 @@ fn snapshot(conn: &mut DbConn, database_path: &std::path::Path) -> Result<Snapsh
         .into_iter()
         .map(|(state, count)| StateCount { state, count })
         .collect();
-    let rows: Vec<(i64, String, Option<(String, String, Option<chrono::DateTime<chrono::Utc>>)>)> = jobs::table
+    type Status = (String, String, Option<chrono::DateTime<chrono::Utc>>);
+    let rows: Vec<(i64, String, Option<Status>)> = jobs::table
         .left_join(job_status::table)
         .select((
             jobs::id,
