@@ -3,32 +3,15 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What an API key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ApiKeyScope {
-    /// Read operational data (jobs, executions, compliance, dashboard).
-    Read,
-    /// Report backup results.
-    Ingest,
-}
+use crate::wire_enum::wire_enum;
 
-impl ApiKeyScope {
-    /// Every scope.
-    pub const ALL: [ApiKeyScope; 2] = [ApiKeyScope::Read, ApiKeyScope::Ingest];
-
-    /// The wire and database spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Ingest => "ingest",
-        }
-    }
-
-    /// Parses the wire spelling.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|scope| scope.as_str() == value)
+wire_enum! {
+    /// What an API key may do.
+    ApiKeyScope {
+        /// Read operational data (jobs, executions, compliance, dashboard).
+        Read => "read",
+        /// Report backup results.
+        Ingest => "ingest",
     }
 }
 

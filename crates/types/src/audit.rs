@@ -3,30 +3,30 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Who performed an audited action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    /// A logged-in person.
-    User,
-    /// A script or tool using an API key.
-    ApiKey,
-    /// bms itself (first start, scheduler, CLI).
-    System,
-    /// Nobody authenticated (e.g. a failed login).
-    Anonymous,
+use crate::wire_enum::wire_enum;
+
+wire_enum! {
+    /// Who performed an audited action.
+    ActorKind {
+        /// A logged-in person.
+        User => "user",
+        /// A script or tool using an API key.
+        ApiKey => "api_key",
+        /// bms itself (first start, scheduler, CLI).
+        System => "system",
+        /// Nobody authenticated (e.g. a failed login).
+        Anonymous => "anonymous",
+    }
 }
 
-/// Whether the audited action succeeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AuditOutcome {
-    /// The action took effect.
-    Success,
-    /// The action was refused or failed.
-    Failure,
+wire_enum! {
+    /// Whether the audited action succeeded.
+    AuditOutcome {
+        /// The action took effect.
+        Success => "success",
+        /// The action was refused or failed.
+        Failure => "failure",
+    }
 }
 
 /// One audit-log row.

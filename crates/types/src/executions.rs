@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::wire_enum;
+use crate::wire_enum::wire_enum;
 
 wire_enum! {
     /// Outcome of a run as reported.

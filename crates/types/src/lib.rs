@@ -13,6 +13,7 @@ pub mod health;
 pub mod jobs;
 pub mod pagination;
 pub mod users;
+mod wire_enum;
 
 pub use error::{ApiErrorBody, ErrorCode, ErrorDetail, FieldViolation};
 pub use pagination::PageMeta;

@@ -3,38 +3,19 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What a person may do. See docs/ROLES.md for the full matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Everything, including user management.
-    Admin,
-    /// Day-to-day work: jobs, copies, results, media, API keys for scripts.
-    Operator,
-    /// Read-only access to operational data.
-    Viewer,
-    /// Read-only access including the audit log.
-    Auditor,
-}
+use crate::wire_enum::wire_enum;
 
-impl Role {
-    /// Every role, in order of decreasing privilege.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Operator, Role::Viewer, Role::Auditor];
-
-    /// The wire and database spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Operator => "operator",
-            Self::Viewer => "viewer",
-            Self::Auditor => "auditor",
-        }
-    }
-
-    /// Parses the wire spelling.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == value)
+wire_enum! {
+    /// What a person may do. See docs/ROLES.md for the full matrix.
+    Role {
+        /// Everything, including user management.
+        Admin => "admin",
+        /// Day-to-day work: jobs, copies, results, media, API keys for scripts.
+        Operator => "operator",
+        /// Read-only access to operational data.
+        Viewer => "viewer",
+        /// Read-only access including the audit log.
+        Auditor => "auditor",
     }
 }
 

@@ -68,7 +68,7 @@ fn token_pair(
         ))
         .execute(conn)?;
     let ttl = Duration::minutes(ctx.settings.access_token_minutes);
-    let access_token = issue_access_token(ctx.keys, user.id, session_id, user.role()?, ctx.now, ttl)?;
+    let access_token = issue_access_token(ctx.keys, user.id, session_id, user.role, ctx.now, ttl)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".to_owned(),

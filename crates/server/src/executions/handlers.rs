@@ -1,6 +1,7 @@
 //! `/api/v1/executions`: report results (single and batch) and list them.
 
 use actix_web::{HttpResponse, get, post, web};
+use bms_types::executions::ExecutionSource;
 use bms_types::executions::{
     BatchExecutionRequest, BatchExecutionResponse, CreateExecutionRequest, ExecutionDto, ExecutionList,
     ListExecutionsQuery,
@@ -48,15 +49,15 @@ async fn ingest(
     }
     let written = writer.submit(WriteOp::Report { items, reporter: reporter_of(principal), field_prefix, now }).await?;
     // One counter update per source, not per row: batches carry up to 1,000 rows.
-    let mut created_by_source: Vec<(&str, u64)> = Vec::new();
+    let mut created_by_source: Vec<(ExecutionSource, u64)> = Vec::new();
     for (row, _) in written.iter().filter(|(_, created)| *created) {
         match created_by_source.iter_mut().find(|(source, _)| *source == row.source) {
             Some((_, count)) => *count += 1,
-            None => created_by_source.push((&row.source, 1)),
+            None => created_by_source.push((row.source, 1)),
         }
     }
     for (source, count) in created_by_source {
-        metrics.count_ingested(source, count);
+        metrics.count_ingested(source.as_str(), count);
     }
     Ok(written)
 }

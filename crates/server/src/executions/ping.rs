@@ -5,6 +5,7 @@
 //! with its end. The answer is `OK` once the event is committed.
 
 use actix_web::{HttpRequest, HttpResponse, get, head, post, web};
+use bms_types::executions::{ExecutionResult, ExecutionSource};
 use diesel::prelude::*;
 
 use crate::app::AppState;
@@ -83,11 +84,11 @@ async fn record_ping(
     })
     .await?;
     let (result, error_message) = match signal {
-        Signal::Success | Signal::ExitCode(0) => ("success", None),
-        Signal::Fail => ("failed", Some("reported failure via ping".to_owned())),
-        Signal::ExitCode(code) => ("failed", Some(format!("exit code {code}"))),
-        Signal::Start => ("running", None),
-        Signal::Log => ("log", None),
+        Signal::Success | Signal::ExitCode(0) => (ExecutionResult::Success, None),
+        Signal::Fail => (ExecutionResult::Failed, Some("reported failure via ping".to_owned())),
+        Signal::ExitCode(code) => (ExecutionResult::Failed, Some(format!("exit code {code}"))),
+        Signal::Start => (ExecutionResult::Running, None),
+        Signal::Log => (ExecutionResult::Log, None),
     };
     let row = NewExecution {
         job_id,
@@ -99,7 +100,7 @@ async fn record_ping(
         file_count: None,
         error_message,
         tool_version: None,
-        source: "ping",
+        source: ExecutionSource::Ping,
         external_id: None,
         run_id,
         log: body_log(&body.0),

@@ -89,7 +89,7 @@ pub fn authenticate_access_token(
     now: DateTime<Utc>,
     idle: Duration,
 ) -> Result<AuthenticatedUser, ApiError> {
-    let (session, (username, role, is_active, must_change_password)): (Session, (String, String, bool, bool)) =
+    let (session, (username, role, is_active, must_change_password)): (Session, (String, Role, bool, bool)) =
         sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(session_id))
@@ -108,7 +108,5 @@ pub fn authenticate_access_token(
     if now - session.last_seen_at > Duration::seconds(TOUCH_INTERVAL_SECONDS) {
         diesel::update(sessions::table.find(session.id)).set(sessions::last_seen_at.eq(now)).execute(conn)?;
     }
-    let role =
-        Role::parse(&role).ok_or_else(|| ApiError::internal(format!("user {user_id} has unknown role {role:?}")))?;
     Ok(AuthenticatedUser { id: user_id, role, username, session_id: session.id, must_change_password })
 }

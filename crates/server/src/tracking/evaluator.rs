@@ -8,6 +8,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration as StdDuration, Instant};
 
 use crate::db::DbConn;
+use bms_types::executions::ExecutionResult;
 use bms_types::jobs::{
     ComplianceStatusDto, ComplianceVerdictDto, JobStateDto, JobStatusDto, RuleOutcomeDto, RuleVerdictDto,
 };
@@ -28,9 +29,10 @@ use crate::tracking::schedule::{CronSchedule, FinishedRun, JobState, ScheduleFac
 use crate::tracking::writer::{IngestWriter, WriteOp};
 
 /// Results that finish a run.
-pub const FINISHED_RESULTS: [&str; 3] = ["success", "warning", "failed"];
+pub const FINISHED_RESULTS: [ExecutionResult; 3] =
+    [ExecutionResult::Success, ExecutionResult::Warning, ExecutionResult::Failed];
 /// Results that count as a successful backup.
-pub const SUCCESSFUL_RESULTS: [&str; 2] = ["success", "warning"];
+pub const SUCCESSFUL_RESULTS: [ExecutionResult; 2] = [ExecutionResult::Success, ExecutionResult::Warning];
 
 /// What evaluation needs besides the database.
 #[derive(Debug, Clone)]
@@ -111,7 +113,7 @@ pub fn load_facts(conn: &mut DbConn, job: Job) -> QueryResult<JobFacts> {
     let last_finished_start = job.last_run_started_at.or(job.last_run_at);
     let mut open_runs = executions::table
         .filter(executions::job_id.eq(job.id))
-        .filter(executions::result.eq("running"))
+        .filter(executions::result.eq(ExecutionResult::Running))
         .select(executions::started_at)
         .order(executions::started_at.asc())
         .into_boxed();

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::db::DbConn;
+use bms_types::executions::{ExecutionResult, ExecutionSource};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -31,14 +32,14 @@ const QUEUE_CAPACITY: usize = 4096;
 pub struct NewExecution {
     pub job_id: i64,
     pub copy_id: Option<i64>,
-    pub result: &'static str,
+    pub result: ExecutionResult,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub size_bytes: Option<i64>,
     pub file_count: Option<i64>,
     pub error_message: Option<String>,
     pub tool_version: Option<String>,
-    pub source: &'static str,
+    pub source: ExecutionSource,
     pub external_id: Option<String>,
     pub run_id: Option<String>,
     pub log: Option<String>,
@@ -180,8 +181,8 @@ fn commit_group(
                         && let Some(finished) = row.finished_at
                         && let Some(result) = FINISHED_RESULTS.iter().find(|r| **r == row.result)
                     {
-                        *daily.entry((settings.day_of(finished), result)).or_default() += 1;
-                        *hourly.entry((hour_of(finished), result)).or_default() += 1;
+                        *daily.entry((settings.day_of(finished), result.as_str())).or_default() += 1;
+                        *hourly.entry((hour_of(finished), result.as_str())).or_default() += 1;
                     }
                 }
             }
@@ -288,10 +289,10 @@ fn record_latest(conn: &mut DbConn, row: &Execution) -> QueryResult<()> {
     let Some(finished) = row.finished_at else {
         return Ok(());
     };
-    if !FINISHED_RESULTS.contains(&row.result.as_str()) {
+    if !FINISHED_RESULTS.contains(&row.result) {
         return Ok(());
     }
-    let successful = SUCCESSFUL_RESULTS.contains(&row.result.as_str());
+    let successful = SUCCESSFUL_RESULTS.contains(&row.result);
     diesel::update(jobs::table.find(row.job_id).filter(jobs::last_run_at.is_null().or(jobs::last_run_at.le(finished))))
         .set((
             jobs::last_run_id.eq(row.id),
@@ -335,7 +336,7 @@ fn record_latest(conn: &mut DbConn, row: &Execution) -> QueryResult<()> {
 fn finish_run(conn: &mut DbConn, item: &NewExecution) -> Result<Written, ApiError> {
     let mut open = executions::table
         .filter(executions::job_id.eq(item.job_id))
-        .filter(executions::result.eq("running"))
+        .filter(executions::result.eq(ExecutionResult::Running))
         .select(Execution::as_select())
         .order(executions::id.desc())
         .into_boxed();

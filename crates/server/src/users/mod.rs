@@ -27,7 +27,7 @@ pub struct User {
     pub email: String,
     pub full_name: String,
     pub department: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub is_active: bool,
     pub must_change_password: bool,
@@ -55,12 +55,6 @@ impl User {
         users::table.filter(users::username.eq(username.trim())).select(User::as_select()).first(conn).optional()
     }
 
-    /// The role; a value outside the CHECK constraint would be database corruption.
-    pub fn role(&self) -> Result<Role, ApiError> {
-        Role::parse(&self.role)
-            .ok_or_else(|| ApiError::internal(format!("user {} has unknown role {:?}", self.id, self.role)))
-    }
-
     /// The wire form; `locked_until` only while the lock is in force.
     pub fn to_dto(&self, now: DateTime<Utc>) -> Result<UserDto, ApiError> {
         Ok(UserDto {
@@ -69,7 +63,7 @@ impl User {
             email: self.email.clone(),
             full_name: self.full_name.clone(),
             department: self.department.clone(),
-            role: self.role()?,
+            role: self.role,
             is_active: self.is_active,
             must_change_password: self.must_change_password,
             failed_login_count: self.failed_login_count,
@@ -169,7 +163,7 @@ fn active_admin_count(conn: &mut DbConn) -> QueryResult<i64> {
 
 /// Refuses a change that would leave no active administrator.
 fn ensure_not_last_admin(conn: &mut DbConn, user: &User) -> Result<(), ApiError> {
-    if user.role == Role::Admin.as_str() && user.is_active && active_admin_count(conn)? <= 1 {
+    if user.role == Role::Admin && user.is_active && active_admin_count(conn)? <= 1 {
         return Err(ApiError::conflict("This is the last active administrator; create or activate another one first."));
     }
     Ok(())
@@ -185,7 +179,7 @@ pub fn update_account(
 ) -> Result<User, ApiError> {
     crate::db::write_transaction(conn, |conn| {
         let user = User::find(conn, id)?;
-        let new_role = changes.role.filter(|role| role.as_str() != user.role);
+        let new_role = changes.role.filter(|role| *role != user.role);
         if new_role.is_some() {
             ensure_not_last_admin(conn, &user)?;
         }
@@ -194,7 +188,7 @@ pub fn update_account(
                 users::email.eq(changes.email.as_deref().unwrap_or(&user.email)),
                 users::full_name.eq(changes.full_name.as_deref().unwrap_or(&user.full_name)),
                 users::department.eq(changes.department.as_deref().unwrap_or(&user.department)),
-                users::role.eq(new_role.map_or_else(|| user.role.clone(), |role| role.as_str().to_owned())),
+                users::role.eq(new_role.unwrap_or(user.role)),
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -209,7 +203,7 @@ pub fn update_account(
             actor,
             AuditEvent::success("user.update", "user", id).with_details(json!({
                 "email": changes.email, "full_name": changes.full_name, "department": changes.department,
-                "role": new_role.map(|role| json!({"from": user.role, "to": role.as_str()})),
+                "role": new_role.map(|role| json!({"from": user.role, "to": role})),
             })),
         )?;
         User::find(conn, id)
