@@ -355,8 +355,9 @@ fn create_admin(config: &Config, username: String, email: String, password_stdin
     let email = email.trim().to_owned();
     let mut violations = users::validate_profile(Some(&username), Some(&email), None, None);
     violations.extend(password::policy_violations("password", &password, &username, config.auth.password_min_length));
-    if !violations.is_empty() {
-        let reasons: Vec<String> = violations
+    if let Err(error) = violations.finish(()) {
+        let reasons: Vec<String> = error
+            .details()
             .iter()
             .map(|v| format!("{}: {} ({})", v.field, v.rule, v.message.clone().unwrap_or_default()))
             .collect();

@@ -90,6 +90,47 @@ impl ApiError {
     }
 }
 
+/// Rule breaks collected while a request is parsed into its domain type: `finish` yields
+/// the parsed value only when nothing broke, so every parser ends the same way and a
+/// handler receives either a valid value or a 400 naming each field and rule.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// None yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a broken rule.
+    pub fn add(&mut self, field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) {
+        self.0.push(violation(field, rule, message));
+    }
+
+    /// Records a rule shared with the SPA (`bms_types::rules`), if it broke.
+    pub fn shared(&mut self, field: &str, broken: impl IntoIterator<Item = bms_types::rules::Broken>) {
+        for rule in broken {
+            self.add(field, rule.code(), rule.message());
+        }
+    }
+
+    /// Records violations found elsewhere.
+    pub fn extend(&mut self, more: impl IntoIterator<Item = FieldViolation>) {
+        self.0.extend(more);
+    }
+
+    /// `value` when nothing broke, else the 400 listing every violation.
+    pub fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if self.0.is_empty() { Ok(value) } else { Err(ApiError::validation(self.0)) }
+    }
+}
+
+impl From<Vec<FieldViolation>> for Violations {
+    fn from(violations: Vec<FieldViolation>) -> Self {
+        Self(violations)
+    }
+}
+
 /// Builds one field violation.
 pub fn violation(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> FieldViolation {
     FieldViolation { field: field.into(), rule: rule.into(), message: Some(message.into()) }

@@ -12,6 +12,8 @@ pub mod executions;
 pub mod health;
 pub mod jobs;
 pub mod pagination;
+pub mod permissions;
+pub mod rules;
 pub mod users;
 mod wire_enum;
 

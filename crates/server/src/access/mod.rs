@@ -13,6 +13,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use bms_types::ErrorCode;
 use bms_types::api_keys::ApiKeyScope;
 use bms_types::audit::ActorKind;
+use bms_types::permissions::Permission;
 use bms_types::users::Role;
 use futures_util::future::LocalBoxFuture;
 
@@ -78,37 +79,37 @@ pub trait AccessPolicy: 'static {
 #[derive(Debug)]
 pub struct AdminOnly;
 impl AccessPolicy for AdminOnly {
-    const ROLES: &'static [Role] = &[Role::Admin];
+    const ROLES: &'static [Role] = Permission::Administer.roles();
 }
 
 /// Those who read the audit log.
 #[derive(Debug)]
 pub struct AuditReaders;
 impl AccessPolicy for AuditReaders {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Auditor];
+    const ROLES: &'static [Role] = Permission::ReadAudit.roles();
 }
 
 /// Those who manage API keys and (later) operational data.
 #[derive(Debug)]
 pub struct Operators;
 impl AccessPolicy for Operators {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Operator];
+    const ROLES: &'static [Role] = Permission::Operate.roles();
 }
 
 /// Everyone who may read operational data: every role and `read` keys.
 #[derive(Debug)]
 pub struct Readers;
 impl AccessPolicy for Readers {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Operator, Role::Viewer, Role::Auditor];
-    const SCOPES: &'static [ApiKeyScope] = &[ApiKeyScope::Read];
+    const ROLES: &'static [Role] = Permission::Read.roles();
+    const SCOPES: &'static [ApiKeyScope] = Permission::Read.scopes();
 }
 
 /// Those who report backup results: operators, admins and `ingest` keys.
 #[derive(Debug)]
 pub struct Ingesters;
 impl AccessPolicy for Ingesters {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Operator];
-    const SCOPES: &'static [ApiKeyScope] = &[ApiKeyScope::Ingest];
+    const ROLES: &'static [Role] = Permission::Report.roles();
+    const SCOPES: &'static [ApiKeyScope] = Permission::Report.scopes();
 }
 
 /// Any valid API key, whatever its scopes (the key's own metadata).

@@ -98,9 +98,7 @@ pub async fn create_api_key(
     if request.expires_at.is_some_and(|expiry| expiry <= now) {
         violations.push(violation("expires_at", "future", "must be in the future"));
     }
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let creator = auth.user().ok_or_else(|| ApiError::forbidden("API keys are managed by users."))?.id;
     let mut scopes = request.scopes;
     scopes.sort_by_key(|scope| scope.as_str());

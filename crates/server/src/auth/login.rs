@@ -274,9 +274,7 @@ pub fn change_password(
     if new_password == current_password {
         violations.push(crate::error::violation("new_password", "unchanged", "must differ from the current password"));
     }
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let new_hash = password::hash_password(new_password)?;
     crate::db::write_transaction(conn, |conn| {
         diesel::update(users::table.find(user.id))

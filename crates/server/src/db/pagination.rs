@@ -28,7 +28,7 @@ impl PageWindow {
         if per_page == 0 || per_page > MAX_PER_PAGE {
             violations.push(violation("per_page", "range", format!("must be from 1 to {MAX_PER_PAGE}")));
         }
-        if violations.is_empty() { Ok(Self { page, per_page }) } else { Err(ApiError::validation(violations)) }
+        crate::error::Violations::from(violations).finish(Self { page, per_page })
     }
 
     /// SQL LIMIT.

@@ -44,9 +44,7 @@ async fn ingest(
     let now = state.clock.now();
     let violations: Vec<FieldViolation> =
         items.iter().enumerate().flat_map(|(index, item)| validate_item(&field_prefix(index), item, now)).collect();
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let written = writer.submit(WriteOp::Report { items, reporter: reporter_of(principal), field_prefix, now }).await?;
     // One counter update per source, not per row: batches carry up to 1,000 rows.
     let mut created_by_source: Vec<(ExecutionSource, u64)> = Vec::new();

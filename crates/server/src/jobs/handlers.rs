@@ -175,9 +175,7 @@ pub async fn create_job(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = JobFields::from_create(request, &state.config.tracking, state.config.default_timezone.name());
     let violations = validate_job(&mut fields);
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let now = state.clock.now();
     let actor = auth.actor();
     let settings = EvaluationSettings::from_config(&state.config);
@@ -239,9 +237,7 @@ pub async fn update_job(
         let tags = tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
         let mut fields = JobFields::patched(&job, tags, patch)?;
         let violations = validate_job(&mut fields);
-        if !violations.is_empty() {
-            return Err(ApiError::validation(violations));
-        }
+        crate::error::Violations::from(violations).finish(())?;
         let changed = strip_absent(changed);
         model::update_job(conn, now, &actor, id, &fields, changed)?;
         refresh_now(conn, id, now, &settings)?;
@@ -341,9 +337,7 @@ pub async fn create_copy(
 ) -> Result<HttpResponse, ApiError> {
     let fields = CopyFields::from_create(request);
     let violations = fields.validate();
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let now = state.clock.now();
     let actor = auth.actor();
     let settings = EvaluationSettings::from_config(&state.config);
@@ -385,9 +379,7 @@ pub async fn update_copy(
         let copy = Copy::find(conn, path.job_id, path.copy_id)?;
         let fields = CopyFields::patched(&copy, patch)?;
         let violations = fields.validate();
-        if !violations.is_empty() {
-            return Err(ApiError::validation(violations));
-        }
+        crate::error::Violations::from(violations).finish(())?;
         model::update_copy(conn, now, &actor, path.job_id, path.copy_id, &fields)?;
         refresh_now(conn, path.job_id, now, &settings)?;
         copy_dtos(conn, path.job_id, &settings, now)?

@@ -156,5 +156,5 @@ pub fn resolve_items(
             received_at: now,
         });
     }
-    if violations.is_empty() { Ok(resolved) } else { Err(ApiError::validation(violations)) }
+    crate::error::Violations::from(violations).finish(resolved)
 }

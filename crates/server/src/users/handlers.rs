@@ -103,9 +103,7 @@ pub async fn create_user(
             state.config.auth.password_min_length,
         ));
     }
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let temporary_password = request.password.is_none().then(password::generate_password);
     let account = NewAccount {
         username,
@@ -169,9 +167,7 @@ pub async fn update_user(
     changes.email = changes.email.map(|email| email.trim().to_owned());
     let violations =
         validate_profile(None, changes.email.as_deref(), changes.full_name.as_deref(), changes.department.as_deref());
-    if !violations.is_empty() {
-        return Err(ApiError::validation(violations));
-    }
+    crate::error::Violations::from(violations).finish(())?;
     let now = state.clock.now();
     let actor = auth.actor();
     let user =
@@ -303,9 +299,7 @@ pub async fn reset_user_password(
         let target = User::find(conn, id)?;
         if let Some(given) = &request.new_password {
             let violations = password::policy_violations("new_password", given, &target.username, min_length);
-            if !violations.is_empty() {
-                return Err(ApiError::validation(violations));
-            }
+            crate::error::Violations::from(violations).finish(())?;
         }
         let temporary_password = request.new_password.is_none().then(password::generate_password);
         let new_password = request.new_password.or_else(|| temporary_password.clone()).unwrap_or_default();

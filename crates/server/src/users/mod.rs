@@ -6,7 +6,7 @@ pub mod handlers;
 pub mod password;
 
 use crate::db::DbConn;
-use bms_types::FieldViolation;
+use bms_types::rules;
 use bms_types::users::{Role, UpdateUserRequest, UserDto};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::access::Actor;
 use crate::audit::{self, AuditEvent};
 use crate::db::schema::users;
-use crate::error::{ApiError, violation};
+use crate::error::{ApiError, Violations};
 use crate::sessions::revoke_all_sessions;
 
 /// A stored account.
@@ -93,26 +93,18 @@ pub fn validate_profile(
     email: Option<&str>,
     full_name: Option<&str>,
     department: Option<&str>,
-) -> Vec<FieldViolation> {
-    let mut violations = Vec::new();
+) -> Violations {
+    let mut violations = Violations::new();
     if let Some(username) = username {
-        let length = username.chars().count();
-        if !(3..=64).contains(&length) {
-            violations.push(violation("username", "length", "must be 3 to 64 characters long"));
-        }
-        if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-            violations.push(violation("username", "charset", "may contain only letters, digits, `.`, `_` and `-`"));
-        }
+        violations.shared("username", rules::username(username));
     }
     if let Some(email) = email
         && (email.len() > 254 || !email_address::EmailAddress::is_valid(email))
     {
-        violations.push(violation("email", "email", "must be a valid e-mail address"));
+        violations.add("email", "email", "must be a valid e-mail address");
     }
     for (field, value) in [("full_name", full_name), ("department", department)] {
-        if value.is_some_and(|value| value.chars().count() > 200) {
-            violations.push(violation(field, "max_length", "must be at most 200 characters long"));
-        }
+        violations.shared(field, value.and_then(|value| rules::max_length(value, rules::PROFILE_TEXT_MAX)));
     }
     violations
 }

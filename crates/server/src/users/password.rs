@@ -15,7 +15,7 @@ use rand::distr::Alphanumeric;
 use crate::error::{ApiError, violation};
 
 /// Longest password accepted; bounds the cost of hashing attacker-chosen input.
-pub const MAX_PASSWORD_LENGTH: usize = 256;
+pub const MAX_PASSWORD_LENGTH: usize = bms_types::rules::PASSWORD_MAX;
 
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| include_str!("common_passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect());
@@ -49,23 +49,12 @@ pub fn verify_against_dummy(password: &str) {
 
 /// Every policy rule the password breaks, reported on `field`.
 pub fn policy_violations(field: &str, password: &str, username: &str, min_length: usize) -> Vec<FieldViolation> {
-    let mut violations = Vec::new();
-    let length = password.chars().count();
-    if length < min_length {
-        violations.push(violation(field, "min_length", format!("must be at least {min_length} characters long")));
-    }
-    if length > MAX_PASSWORD_LENGTH {
-        violations.push(violation(
-            field,
-            "max_length",
-            format!("must be at most {MAX_PASSWORD_LENGTH} characters long"),
-        ));
-    }
+    // The rules the SPA checks as the person types, then the one that needs the list.
+    let mut violations: Vec<FieldViolation> = bms_types::rules::password_shape(password, username, min_length)
+        .into_iter()
+        .map(|rule| violation(field, rule.code(), rule.message()))
+        .collect();
     let lowered = password.to_lowercase();
-    let username = username.trim().to_lowercase();
-    if !username.is_empty() && lowered.contains(&username) {
-        violations.push(violation(field, "contains_username", "must not be or contain the username"));
-    }
     if COMMON_PASSWORDS.contains(lowered.as_str()) {
         violations.push(violation(field, "common_password", "is too common; choose a less predictable password"));
     }
