@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
+use crate::helpers::process::bms;
 use crate::helpers::{STRONG_PASSWORD, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -53,7 +54,7 @@ async fn tampering_is_reported_by_the_api_and_the_cli() {
     let broken = app.get("/api/v1/audit-log/verify", Some(&auditor)).await;
     assert_eq!((broken.body["valid"].as_bool(), broken.body["first_broken_id"].as_i64()), (Some(false), Some(2)));
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bms"))
+    let output = bms(app.db_path.parent().expect("the database's folder"))
         .args(["audit", "verify"])
         .env("DATABASE_PATH", &app.db_path)
         .env("SECRET_KEY", "irrelevant-for-verify")

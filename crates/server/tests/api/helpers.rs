@@ -1,4 +1,6 @@
-//! `spawn_app` and typed helpers shared by the API tests.
+//! `spawn_app` and typed helpers shared by the API tests; `process` runs the real binary.
+
+pub mod process;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,6 +13,8 @@ use bms_server::http::Application;
 use bms_server::jobs::status::EvaluationSettings;
 use chrono::{TimeZone, Utc};
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// The password every helper-created user gets.
@@ -47,6 +51,23 @@ impl Reply {
         let detail = &self.body["error"]["details"][0];
         (detail["field"].as_str().unwrap_or("").to_owned(), detail["rule"].as_str().unwrap_or("").to_owned())
     }
+}
+
+/// Decodes `body` into the DTO `T` and checks that `T` serialises back to the very same
+/// JSON. Plain serde would drop a field the DTO does not know and accept a timestamp in any
+/// offset; with the round trip, a body that is not exactly a `T` (a renamed or extra field,
+/// a value not in its wire form) fails, and asserting on the struct checks the wire.
+pub fn decode_exactly<T: DeserializeOwned + Serialize>(body: &Value) -> T {
+    decode_exactly_with(body, "body")
+}
+
+fn decode_exactly_with<T: DeserializeOwned + Serialize>(body: &Value, what: &str) -> T {
+    let name = std::any::type_name::<T>();
+    let decoded: T = serde_json::from_value(body.clone())
+        .unwrap_or_else(|error| panic!("the {what} is not a {name}: {error}\n{body}"));
+    let again = serde_json::to_value(&decoded).expect("a DTO serialises");
+    assert!(again == *body, "the {what} is not exactly a {name}:\n   sent: {body}\nas {name}: {again}");
+    decoded
 }
 
 /// Starts a server with default test configuration.
