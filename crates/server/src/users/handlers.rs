@@ -103,7 +103,7 @@ pub async fn create_user(
             state.config.auth.password_min_length,
         ));
     }
-    crate::error::Violations::from(violations).finish(())?;
+    violations.finish(())?;
     let temporary_password = request.password.is_none().then(password::generate_password);
     let account = NewAccount {
         username,
@@ -167,7 +167,7 @@ pub async fn update_user(
     changes.email = changes.email.map(|email| email.trim().to_owned());
     let violations =
         validate_profile(None, changes.email.as_deref(), changes.full_name.as_deref(), changes.department.as_deref());
-    crate::error::Violations::from(violations).finish(())?;
+    violations.finish(())?;
     let now = state.clock.now();
     let actor = auth.actor();
     let user =

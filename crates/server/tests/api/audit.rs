@@ -1,8 +1,10 @@
 //! The audit log: every mutation recorded with actor and IP, filters, chain verification.
 
+use bms_types::audit::{ActorKind, AuditEntryList, AuditVerifyResponse};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
+use crate::helpers::process::bms;
 use crate::helpers::{STRONG_PASSWORD, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -14,23 +16,25 @@ async fn auth_events_and_mutations_are_recorded_with_actor_and_outcome() {
     app.create_user(&admin, "uma", "viewer").await;
 
     let failures = app.get("/api/v1/audit-log?action=auth.login&outcome=failure", Some(&admin)).await;
-    let rows = failures.body["data"].as_array().expect("rows");
+    let rows = failures.json_as::<AuditEntryList>().data;
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0]["actor_kind"].as_str(), rows[0]["actor_name"].as_str()), (Some("anonymous"), Some("ghost")));
-    assert_eq!(rows[0]["details"]["reason"], "unknown_user");
-    assert_eq!(
-        (rows[1]["actor_kind"].as_str(), rows[1]["details"]["reason"].as_str()),
-        (Some("user"), Some("wrong_password"))
-    );
-    assert_eq!(rows[1]["client_ip"], "127.0.0.1");
+    assert_eq!((rows[0].actor_kind, rows[0].actor_name.as_deref()), (ActorKind::Anonymous, Some("ghost")));
+    // `details` is free-form context in the DTO too.
+    assert_eq!(rows[0].details["reason"], "unknown_user");
+    assert_eq!((rows[1].actor_kind, rows[1].details["reason"].as_str()), (ActorKind::User, Some("wrong_password")));
+    assert_eq!(rows[1].client_ip.as_deref(), Some("127.0.0.1"));
 
     let first_start = app.audit_entries(&admin, "user.create").await;
-    assert!(first_start.iter().any(|row| row["actor_kind"] == "system" && row["actor_name"] == "first-start"));
+    assert!(
+        first_start
+            .iter()
+            .any(|row| row.actor_kind == ActorKind::System && row.actor_name.as_deref() == Some("first-start"))
+    );
 
     let by_resource = app.get("/api/v1/audit-log?resource_type=user&resource_id=1", Some(&admin)).await;
-    assert!(by_resource.body["meta"]["total"].as_u64().expect("total") >= 3);
+    assert!(by_resource.json_as::<AuditEntryList>().meta.total >= 3);
     let window = app.get("/api/v1/audit-log?from=2026-12-01T00:00:00Z", Some(&admin)).await;
-    assert_eq!(window.body["meta"]["total"], 0);
+    assert_eq!(window.json_as::<AuditEntryList>().meta.total, 0);
 }
 
 #[tokio::test]
@@ -39,9 +43,9 @@ async fn tampering_is_reported_by_the_api_and_the_cli() {
     let admin = app.admin_token().await;
     app.create_user(&admin, "vera", "auditor").await;
     let auditor = app.access_token("vera", STRONG_PASSWORD).await;
-    let intact = app.get("/api/v1/audit-log/verify", Some(&auditor)).await;
-    assert_eq!(intact.body["valid"], true);
-    let rows = intact.body["rows_checked"].as_u64().expect("rows");
+    let intact = app.get("/api/v1/audit-log/verify", Some(&auditor)).await.json_as::<AuditVerifyResponse>();
+    assert!(intact.valid);
+    let rows = intact.rows_checked;
     assert!(rows >= 4, "{rows}");
 
     {
@@ -50,10 +54,10 @@ async fn tampering_is_reported_by_the_api_and_the_cli() {
             .execute(&mut conn)
             .expect("tamper");
     }
-    let broken = app.get("/api/v1/audit-log/verify", Some(&auditor)).await;
-    assert_eq!((broken.body["valid"].as_bool(), broken.body["first_broken_id"].as_i64()), (Some(false), Some(2)));
+    let broken = app.get("/api/v1/audit-log/verify", Some(&auditor)).await.json_as::<AuditVerifyResponse>();
+    assert_eq!((broken.valid, broken.first_broken_id), (false, Some(2)));
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bms"))
+    let output = bms(app.db_path.parent().expect("the database's folder"))
         .args(["audit", "verify"])
         .env("DATABASE_PATH", &app.db_path)
         .env("SECRET_KEY", "irrelevant-for-verify")
@@ -76,7 +80,7 @@ async fn forwarded_for_is_used_only_behind_a_trusted_proxy() {
         .await
         .expect("sent");
     let rows = trusted.get("/api/v1/audit-log?action=auth.login&outcome=failure", Some(&admin)).await;
-    assert_eq!(rows.body["data"][0]["client_ip"], "198.51.100.7");
+    assert_eq!(rows.json_as::<AuditEntryList>().data[0].client_ip.as_deref(), Some("198.51.100.7"));
 
     let untrusted = spawn_app().await;
     let admin = untrusted.admin_token().await;
@@ -90,5 +94,5 @@ async fn forwarded_for_is_used_only_behind_a_trusted_proxy() {
         .expect("sent");
     let rows = untrusted.get("/api/v1/audit-log?action=auth.login&outcome=failure", Some(&admin)).await;
     assert_eq!(rows.status, StatusCode::OK);
-    assert_eq!(rows.body["data"][0]["client_ip"], "127.0.0.1");
+    assert_eq!(rows.json_as::<AuditEntryList>().data[0].client_ip.as_deref(), Some("127.0.0.1"));
 }

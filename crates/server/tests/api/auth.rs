@@ -1,23 +1,26 @@
 //! Login, must-change-password, token refresh/rotation/reuse, timeouts, lockout, logout.
 
+use bms_types::auth::TokenResponse;
+use bms_types::users::UserDto;
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{STRONG_PASSWORD, spawn_app};
+use crate::helpers::{STRONG_PASSWORD, spawn_app, utc};
 
 #[tokio::test]
 async fn the_first_admin_can_only_change_the_password_until_it_is_changed() {
     let app = spawn_app().await;
     let login = app.login("admin", &app.first_admin_password).await;
     assert_eq!(login.status, StatusCode::OK);
-    assert_eq!(login.body["user"]["must_change_password"], true);
-    let token = login.body["access_token"].as_str().expect("token").to_owned();
+    let login = login.json_as::<TokenResponse>();
+    assert!(login.user.must_change_password);
+    let token = login.access_token;
 
     let users = app.get("/api/v1/users", Some(&token)).await;
     assert_eq!((users.status, users.code()), (StatusCode::FORBIDDEN, "password_change_required"));
     let me = app.get("/api/v1/auth/me", Some(&token)).await;
-    assert_eq!((me.status, me.body["username"].as_str()), (StatusCode::OK, Some("admin")));
+    assert_eq!((me.status, me.json_as::<UserDto>().username.as_str()), (StatusCode::OK, "admin"));
 
     let changed = app
         .post(
@@ -27,8 +30,9 @@ async fn the_first_admin_can_only_change_the_password_until_it_is_changed() {
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK);
-    assert_eq!(changed.body["user"]["must_change_password"], false);
-    let new_token = changed.body["access_token"].as_str().expect("token");
+    let changed = changed.json_as::<TokenResponse>();
+    assert!(!changed.user.must_change_password);
+    let new_token = &changed.access_token;
     assert_eq!(app.get("/api/v1/users", Some(new_token)).await.status, StatusCode::OK);
     // The session the change was made from was revoked with all others.
     assert_eq!(app.get("/api/v1/auth/me", Some(&token)).await.code(), "session_revoked");
@@ -62,12 +66,11 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_session() {
     let admin = app.admin_token().await;
     app.create_user(&admin, "bob", "operator").await;
     let login = app.login("bob", STRONG_PASSWORD).await;
-    let first_refresh = login.body["refresh_token"].as_str().expect("refresh").to_owned();
+    let first_refresh = login.json_as::<TokenResponse>().refresh_token;
 
     let rotated = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first_refresh})).await;
     assert_eq!(rotated.status, StatusCode::OK);
-    let second_refresh = rotated.body["refresh_token"].as_str().expect("refresh").to_owned();
-    let second_access = rotated.body["access_token"].as_str().expect("access").to_owned();
+    let TokenResponse { refresh_token: second_refresh, access_token: second_access, .. } = rotated.json_as();
     assert_ne!(second_refresh, first_refresh);
     assert_eq!(app.get("/api/v1/auth/me", Some(&second_access)).await.status, StatusCode::OK);
 
@@ -79,7 +82,7 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_session() {
     assert_eq!(app.get("/api/v1/auth/me", Some(&second_access)).await.code(), "session_revoked");
     let reuse_events = app.audit_entries(&admin, "auth.refresh_token_reuse").await;
     assert_eq!(reuse_events.len(), 1);
-    assert_eq!(reuse_events[0]["actor_name"], "bob");
+    assert_eq!(reuse_events[0].actor_name.as_deref(), Some("bob"));
 
     let unknown = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": "bmsr_nope"})).await;
     assert_eq!((unknown.status, unknown.code()), (StatusCode::UNAUTHORIZED, "token_invalid"));
@@ -101,11 +104,11 @@ async fn a_session_idle_for_thirty_minutes_cannot_be_refreshed() {
     let app = spawn_app().await;
     app.admin_token().await;
     let login = app.login("admin", STRONG_PASSWORD).await;
-    let refresh = login.body["refresh_token"].as_str().expect("refresh").to_owned();
+    let refresh = login.json_as::<TokenResponse>().refresh_token;
     app.clock.advance(Duration::minutes(29));
     let ok = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh})).await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
-    let refresh = ok.body["refresh_token"].as_str().expect("refresh").to_owned();
+    let refresh = ok.json_as::<TokenResponse>().refresh_token;
     app.clock.advance(Duration::minutes(31));
     let idle = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh})).await;
     assert_eq!((idle.status, idle.code()), (StatusCode::UNAUTHORIZED, "session_expired"));
@@ -115,14 +118,13 @@ async fn a_session_idle_for_thirty_minutes_cannot_be_refreshed() {
 async fn a_session_ends_after_twelve_hours_even_when_active() {
     let app = spawn_app().await;
     app.admin_token().await;
-    let mut refresh =
-        app.login("admin", STRONG_PASSWORD).await.body["refresh_token"].as_str().expect("refresh").to_owned();
+    let mut refresh = app.login("admin", STRONG_PASSWORD).await.json_as::<TokenResponse>().refresh_token;
     // Refresh every 20 minutes: 35 refreshes take the session to 11h40m.
     for _ in 0..35 {
         app.clock.advance(Duration::minutes(20));
         let reply = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh})).await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        refresh = reply.body["refresh_token"].as_str().expect("refresh").to_owned();
+        refresh = reply.json_as::<TokenResponse>().refresh_token;
     }
     app.clock.advance(Duration::minutes(20));
     let ended = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh})).await;
@@ -137,13 +139,13 @@ async fn five_failures_lock_the_account_for_fifteen_minutes() {
     for _ in 0..4 {
         assert_eq!(app.login("dave", "wrong-password-123").await.status, StatusCode::UNAUTHORIZED);
     }
-    let user = app.get(&format!("/api/v1/users/{dave}"), Some(&admin)).await;
-    assert_eq!(user.body["failed_login_count"], 4);
-    assert!(user.body["locked_until"].is_null());
+    let user = app.get(&format!("/api/v1/users/{dave}"), Some(&admin)).await.json_as::<UserDto>();
+    assert_eq!(user.failed_login_count, 4);
+    assert_eq!(user.locked_until, None);
 
     app.login("dave", "wrong-password-123").await;
-    let user = app.get(&format!("/api/v1/users/{dave}"), Some(&admin)).await;
-    assert_eq!(user.body["locked_until"], "2026-11-30T09:15:00Z");
+    let user = app.get(&format!("/api/v1/users/{dave}"), Some(&admin)).await.json_as::<UserDto>();
+    assert_eq!(user.locked_until, Some(utc("2026-11-30T09:15:00Z")));
     assert_eq!(app.audit_entries(&admin, "auth.lockout").await.len(), 1);
 
     // Locked: even the right password is refused, with the same answer as a wrong one.
@@ -154,8 +156,8 @@ async fn five_failures_lock_the_account_for_fifteen_minutes() {
     app.clock.advance(Duration::minutes(1));
     assert_eq!(app.login("dave", STRONG_PASSWORD).await.status, StatusCode::OK);
     let admin = app.access_token("admin", STRONG_PASSWORD).await;
-    let user = app.get(&format!("/api/v1/users/{dave}"), Some(&admin)).await;
-    assert_eq!(user.body["failed_login_count"], 0);
+    let user = app.get(&format!("/api/v1/users/{dave}"), Some(&admin)).await.json_as::<UserDto>();
+    assert_eq!(user.failed_login_count, 0);
 }
 
 #[tokio::test]
@@ -183,7 +185,7 @@ async fn an_admin_can_unlock_a_locked_account() {
     assert_eq!(app.login("frank", STRONG_PASSWORD).await.status, StatusCode::UNAUTHORIZED);
     let unlocked = app.post(&format!("/api/v1/users/{frank}/unlock"), Some(&admin), &json!({})).await;
     assert_eq!(unlocked.status, StatusCode::OK);
-    assert!(unlocked.body["locked_until"].is_null());
+    assert_eq!(unlocked.json_as::<UserDto>().locked_until, None);
     assert_eq!(app.login("frank", STRONG_PASSWORD).await.status, StatusCode::OK);
 }
 
@@ -214,11 +216,11 @@ async fn changing_the_password_revokes_sessions_on_other_devices() {
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK);
-    assert_eq!(changed.body["user"]["must_change_password"], false);
+    assert!(!changed.json_as::<TokenResponse>().user.must_change_password);
     assert_eq!(app.get("/api/v1/auth/me", Some(&phone)).await.code(), "session_revoked");
     assert_eq!(app.login("gina", "Another-Long-Pass-42").await.status, StatusCode::OK);
     let audit = app.audit_entries(&admin, "auth.password_change").await;
-    assert_eq!(audit[0]["details"]["sessions_revoked"], 2);
+    assert_eq!(audit[0].details["sessions_revoked"], 2);
 }
 
 #[tokio::test]
@@ -283,7 +285,7 @@ async fn wrong_current_passwords_count_towards_lockout_and_the_lock_ends_the_ses
     // Sign-in failures and change-password failures share one count.
     assert_eq!(app.login("erin", "wrong-password-123").await.status, StatusCode::UNAUTHORIZED);
     let user = app.get(&format!("/api/v1/users/{erin}"), Some(&admin)).await;
-    assert_eq!(user.body["locked_until"], "2026-11-30T09:15:00Z", "{:?}", user.body);
+    assert_eq!(user.json_as::<UserDto>().locked_until, Some(utc("2026-11-30T09:15:00Z")), "{:?}", user.body);
 
     let other_session = app.access_token("admin", STRONG_PASSWORD).await;
     let gone = app.get("/api/v1/auth/me", Some(&token)).await;
@@ -291,7 +293,7 @@ async fn wrong_current_passwords_count_towards_lockout_and_the_lock_ends_the_ses
     assert_eq!(app.login("erin", STRONG_PASSWORD).await.status, StatusCode::UNAUTHORIZED, "locked");
     let lockouts = app.audit_entries(&other_session, "auth.lockout").await;
     assert_eq!(lockouts.len(), 1);
-    assert_eq!(lockouts[0]["details"]["sessions_revoked"], 1);
+    assert_eq!(lockouts[0].details["sessions_revoked"], 1);
 }
 
 #[tokio::test]

@@ -288,12 +288,10 @@ async fn bad_tracking_inputs_are_rejected_with_the_field_and_rule() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let job = app.create_job(&admin, json!({"name": "target", "job_type": "file", "backup_tool": "restic"})).await;
-    let id = job["id"].as_i64().expect("id");
+    let id = job.id;
     let copy = app.add_copy(&admin, id, json!({"copy_type": "primary", "media_type": "disk"})).await;
     let other = app.create_job(&admin, json!({"name": "other", "job_type": "file", "backup_tool": "restic"})).await;
-    let other_copy = app
-        .add_copy(&admin, other["id"].as_i64().expect("id"), json!({"copy_type": "primary", "media_type": "nas"}))
-        .await;
+    let other_copy = app.add_copy(&admin, other.id, json!({"copy_type": "primary", "media_type": "nas"})).await;
     let v = "validation_failed";
     let jobs = "/api/v1/jobs";
     let job_path = format!("/api/v1/jobs/{id}");

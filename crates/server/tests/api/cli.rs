@@ -1,15 +1,10 @@
 //! The `bms` binary as a process: version, secrets, config checking, migrations,
 //! create-admin, and the first-start banner of `bms serve`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::process::Stdio;
 
-pub fn bms(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bms"));
-    command.current_dir(dir).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    command
-}
+use crate::helpers::process::{ServerProcess, bms};
 
 #[test]
 fn version_and_gen_secret_work_without_configuration() {
@@ -96,59 +91,11 @@ fn create_admin_reads_the_password_from_stdin_and_enforces_the_policy() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already taken"));
 }
 
-/// Starts `bms serve`, waits for the "listening" line, returns (child, port, log lines).
-/// The rest of the log is drained in the background so the server never blocks on it.
-pub fn start_server(dir: &std::path::Path) -> (std::process::Child, u16, Vec<String>) {
-    let (child, port, log) = start_server_logged(dir, &[]);
-    let lines = log.lock().expect("log").lines().map(|line| format!("{line}\n")).collect();
-    (child, port, lines)
-}
-
-/// `start_server` with extra environment; the whole log (also what comes later) is
-/// collected in the returned buffer.
-pub fn start_server_logged(
-    dir: &std::path::Path,
-    envs: &[(&str, &str)],
-) -> (std::process::Child, u16, std::sync::Arc<std::sync::Mutex<String>>) {
-    let mut command = bms(dir);
-    command.env("PORT", "0").stderr(Stdio::piped());
-    for (name, value) in envs {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("spawn serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut reader = BufReader::new(stderr);
-    let mut port = 0;
-    while Instant::now() < deadline {
-        let mut line = String::new();
-        if reader.read_line(&mut line).expect("read") == 0 {
-            break;
-        }
-        log.lock().expect("log").push_str(&line);
-        if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
-            port = rest.split_whitespace().next().and_then(|p| p.parse().ok()).expect("port");
-            break;
-        }
-    }
-    assert_ne!(port, 0, "server did not start: {}", log.lock().expect("log"));
-    let sink = std::sync::Arc::clone(&log);
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-            sink.lock().expect("log").push_str(&line);
-            line.clear();
-        }
-    });
-    (child, port, log)
-}
-
 #[test]
 fn first_start_creates_the_admin_once_and_stores_a_private_secret() {
     let dir = tempfile::tempdir().expect("dir");
-    let (mut child, port, lines) = start_server(dir.path());
-    let log = lines.join("");
+    let mut server = ServerProcess::start(dir.path());
+    let log = server.log();
     let password = log
         .lines()
         .find_map(|line| line.trim().strip_prefix("password: "))
@@ -166,22 +113,19 @@ fn first_start_creates_the_admin_once_and_stores_a_private_secret() {
     }
     assert!(dir.path().join("data/bms.db").exists());
 
-    let health = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+    let health = std::net::TcpStream::connect(("127.0.0.1", server.port())).and_then(|mut stream| {
         stream.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
         let mut response = String::new();
         std::io::Read::read_to_string(&mut stream, &mut response)?;
         Ok(response)
     });
     assert!(health.expect("health").contains("\"status\":\"ok\""));
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill();
 
-    let (mut child, _, lines) = start_server(dir.path());
-    let log = lines.join("");
+    server.restart();
+    let log = server.log();
     assert!(!log.contains("FIRST START") && !log.contains(&password), "the banner appears only once");
     assert!(log.contains("using the secret key stored in"));
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]

@@ -5,20 +5,20 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
-use serde_json::{Value, json};
+use bms_types::executions::ExecutionList;
+use bms_types::health::ReadyResponse;
+use serde_json::json;
 
-use crate::cli::start_server;
-use crate::operations::{job_and_key, login, prepare};
+use crate::helpers::process::{ServerProcess, prepare, stored_external_ids};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_acknowledged_result_survives_a_sigkill_during_concurrent_ingest() {
     let dir = tempfile::tempdir().expect("dir");
     prepare(dir.path());
-    let (mut server, port, _) = start_server(dir.path());
-    let base = format!("http://127.0.0.1:{port}");
+    let mut server = ServerProcess::start(dir.path());
+    let base = server.base_url();
     let client = reqwest::Client::new();
-    let (job_id, key) = job_and_key(&client, &base).await;
+    let (job_id, key) = server.job_and_ingest_key(&client).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -51,29 +51,18 @@ async fn every_acknowledged_result_survives_a_sigkill_during_concurrent_ingest()
     while acknowledged.lock().expect("lock").len() < 500 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    server.kill().expect("SIGKILL");
-    server.wait().expect("reaped");
+    server.kill();
     for worker in workers {
         worker.await.expect("worker");
     }
     let acknowledged: HashSet<String> = acknowledged.lock().expect("lock").iter().cloned().collect();
     assert!(acknowledged.len() >= 500, "the kill came during ingest ({} acknowledged)", acknowledged.len());
 
-    let (mut restarted, port, _) = start_server(dir.path());
-    let ready: Value =
-        client.get(format!("http://127.0.0.1:{port}/ready")).send().await.expect("ready").json().await.expect("json");
-    assert_eq!(ready["status"], "ready");
-    let stored: HashSet<String> = {
-        let pool = bms_server::db::connect(&dir.path().join("data/bms.db")).expect("pool");
-        let mut conn = pool.get().expect("conn");
-        bms_server::db::schema::executions::table
-            .select(bms_server::db::schema::executions::external_id)
-            .load::<Option<String>>(&mut conn)
-            .expect("rows")
-            .into_iter()
-            .flatten()
-            .collect()
-    };
+    server.restart();
+    let base = server.base_url();
+    let ready: ReadyResponse = server.send_json(client.get(format!("{base}/ready"))).await;
+    assert_eq!(ready.status, "ready");
+    let stored = stored_external_ids(&dir.path().join("data/bms.db"));
     let lost: Vec<&String> = acknowledged.difference(&stored).collect();
     assert!(
         lost.is_empty(),
@@ -81,17 +70,9 @@ async fn every_acknowledged_result_survives_a_sigkill_during_concurrent_ingest()
         lost.len(),
         lost.iter().take(5).collect::<Vec<_>>()
     );
-    let token = login(&client, &format!("http://127.0.0.1:{port}")).await;
-    let listed: Value = client
-        .get(format!("http://127.0.0.1:{port}/api/v1/executions?job_id={job_id}&per_page=1"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
-    assert!(listed["meta"]["total"].as_u64().expect("total") >= acknowledged.len() as u64);
-    let _ = restarted.kill();
-    let _ = restarted.wait();
+    let token = server.ops_token(&client).await;
+    let listed: ExecutionList = server
+        .send_json(client.get(format!("{base}/api/v1/executions?job_id={job_id}&per_page=1")).bearer_auth(token))
+        .await;
+    assert!(listed.meta.total >= acknowledged.len() as u64);
 }

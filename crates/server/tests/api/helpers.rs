@@ -1,4 +1,6 @@
-//! `spawn_app` and typed helpers shared by the API tests.
+//! `spawn_app` and typed helpers shared by the API tests; `process` runs the real binary.
+
+pub mod process;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,8 +11,15 @@ use bms_server::config::Config;
 use bms_server::db::{self, DbPool};
 use bms_server::http::Application;
 use bms_server::tracking::evaluator::EvaluationSettings;
-use chrono::{TimeZone, Utc};
+use bms_types::api_keys::CreatedApiKeyResponse;
+use bms_types::audit::{AuditEntryDto, AuditEntryList};
+use bms_types::auth::TokenResponse;
+use bms_types::jobs::{CopyDto, JobDto, JobStatusDto};
+use bms_types::users::CreatedUserResponse;
+use chrono::{DateTime, TimeZone, Utc};
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// The password every helper-created user gets.
@@ -37,6 +46,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The body decoded into the `bms-types` DTO `T`, exactly (see `decode_exactly`).
+    pub fn json_as<T: DeserializeOwned + Serialize>(&self) -> T {
+        decode_exactly_with(&self.body, &format!("{} answer", self.status))
+    }
+
     /// The error code of an error envelope.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("<no error code>")
@@ -47,6 +61,28 @@ impl Reply {
         let detail = &self.body["error"]["details"][0];
         (detail["field"].as_str().unwrap_or("").to_owned(), detail["rule"].as_str().unwrap_or("").to_owned())
     }
+}
+
+/// Decodes `body` into the DTO `T` and checks that `T` serialises back to the very same
+/// JSON. Plain serde would drop a field the DTO does not know and accept a timestamp in any
+/// offset; with the round trip, a body that is not exactly a `T` (a renamed or extra field,
+/// a value not in its wire form) fails, and asserting on the struct checks the wire.
+pub fn decode_exactly<T: DeserializeOwned + Serialize>(body: &Value) -> T {
+    decode_exactly_with(body, "body")
+}
+
+fn decode_exactly_with<T: DeserializeOwned + Serialize>(body: &Value, what: &str) -> T {
+    let name = std::any::type_name::<T>();
+    let decoded: T = serde_json::from_value(body.clone())
+        .unwrap_or_else(|error| panic!("the {what} is not a {name}: {error}\n{body}"));
+    let again = serde_json::to_value(&decoded).expect("a DTO serialises");
+    assert!(again == *body, "the {what} is not exactly a {name}:\n   sent: {body}\nas {name}: {again}");
+    decoded
+}
+
+/// An RFC 3339 timestamp, for comparing with the DTOs' `DateTime<Utc>` fields.
+pub fn utc(timestamp: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(timestamp).expect("an RFC 3339 timestamp").with_timezone(&Utc)
 }
 
 /// Starts a server with default test configuration.
@@ -135,7 +171,7 @@ impl TestApp {
     pub async fn access_token(&self, username: &str, password: &str) -> String {
         let reply = self.login(username, password).await;
         assert_eq!(reply.status, StatusCode::OK, "login of {username} failed: {:?}", reply.body);
-        reply.body["access_token"].as_str().expect("access token").to_owned()
+        reply.json_as::<TokenResponse>().access_token
     }
 
     /// Logs in as the first admin, changes the one-time password to `STRONG_PASSWORD`,
@@ -145,7 +181,7 @@ impl TestApp {
         if first.status != StatusCode::OK {
             return self.access_token("admin", STRONG_PASSWORD).await;
         }
-        let token = first.body["access_token"].as_str().expect("token").to_owned();
+        let token = first.json_as::<TokenResponse>().access_token;
         let changed = self
             .post(
                 "/api/v1/auth/change-password",
@@ -154,7 +190,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
-        changed.body["access_token"].as_str().expect("token").to_owned()
+        changed.json_as::<TokenResponse>().access_token
     }
 
     /// Creates an active user with `STRONG_PASSWORD` (no forced change); returns its id.
@@ -170,7 +206,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-        reply.body["user"]["id"].as_i64().expect("id")
+        reply.json_as::<CreatedUserResponse>().user.id
     }
 
     /// Creates a user of `role` and returns an access token for it.
@@ -183,21 +219,22 @@ impl TestApp {
     pub async fn create_api_key(&self, token: &str, name: &str, scopes: &[&str]) -> (i64, String) {
         let reply = self.post("/api/v1/api-keys", Some(token), &json!({"name": name, "scopes": scopes})).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-        (reply.body["api_key"]["id"].as_i64().expect("id"), reply.body["key"].as_str().expect("key").to_owned())
+        let created = reply.json_as::<CreatedApiKeyResponse>();
+        (created.api_key.id, created.key)
     }
 
     /// Creates a job from a JSON body; returns the stored job.
-    pub async fn create_job(&self, token: &str, body: Value) -> Value {
+    pub async fn create_job(&self, token: &str, body: Value) -> JobDto {
         let reply = self.post("/api/v1/jobs", Some(token), &body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-        reply.body
+        reply.json_as()
     }
 
     /// Adds a copy; returns its id.
     pub async fn add_copy(&self, token: &str, job_id: i64, body: Value) -> i64 {
         let reply = self.post(&format!("/api/v1/jobs/{job_id}/copies"), Some(token), &body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-        reply.body["id"].as_i64().expect("copy id")
+        reply.json_as::<CopyDto>().id
     }
 
     /// Runs the periodic evaluation now (as the background sweep would at this clock time).
@@ -213,19 +250,19 @@ impl TestApp {
     }
 
     /// The job's stored status after a fresh evaluation at the current clock time.
-    pub async fn job_status(&self, job_id: i64) -> Value {
+    pub async fn job_status(&self, job_id: i64) -> JobStatusDto {
         self.evaluate_all();
         let token = self.admin().await;
         let reply = self.get(&format!("/api/v1/jobs/{job_id}"), Some(&token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        reply.body["status"].clone()
+        reply.json_as::<JobDto>().status.expect("an evaluated job has a status")
     }
 
     /// Audit entries (newest first) for an action.
-    pub async fn audit_entries(&self, admin_token: &str, action: &str) -> Vec<Value> {
+    pub async fn audit_entries(&self, admin_token: &str, action: &str) -> Vec<AuditEntryDto> {
         let reply = self.get(&format!("/api/v1/audit-log?action={action}&per_page=200"), Some(admin_token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        reply.body["data"].as_array().cloned().unwrap_or_default()
+        reply.json_as::<AuditEntryList>().data
     }
 }
 
@@ -239,4 +276,20 @@ async fn into_reply(response: reqwest::Response) -> Reply {
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
     Reply { status, headers, body }
+}
+
+#[test]
+fn decoding_refuses_a_body_that_is_not_exactly_the_dto() {
+    use bms_types::health::HealthResponse;
+    let exact = json!({"status": "ok", "version": "1.0.0"});
+    assert_eq!(decode_exactly::<HealthResponse>(&exact).version, "1.0.0");
+    let renamed = json!({"status": "ok", "app_version": "1.0.0"});
+    let extra = json!({"status": "ok", "version": "1.0.0", "uptime": 3});
+    for body in [renamed, extra] {
+        assert!(std::panic::catch_unwind(|| decode_exactly::<HealthResponse>(&body)).is_err(), "{body}");
+    }
+    // A timestamp in another offset names the same instant but is not the wire form.
+    let offset = json!({"next_runs": ["2026-11-30T18:30:00+01:00"], "next_runs_local": []});
+    let result = std::panic::catch_unwind(|| decode_exactly::<bms_types::jobs::SchedulePreview>(&offset));
+    assert!(result.is_err());
 }

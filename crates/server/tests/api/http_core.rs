@@ -1,5 +1,6 @@
 //! Probes, the error envelope, security headers, CORS, API docs and the OpenAPI document.
 
+use bms_types::health::{HealthResponse, ReadyResponse};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -9,9 +10,15 @@ use crate::helpers::{spawn_app, spawn_app_with};
 async fn health_answers_without_the_database_and_ready_checks_migrations() {
     let app = spawn_app().await;
     let health = app.get("/health", None).await;
-    assert_eq!(health.body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
+    assert_eq!(
+        health.json_as::<HealthResponse>(),
+        HealthResponse { status: "ok".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
+    );
     let ready = app.get("/ready", None).await;
-    assert_eq!(ready.body, json!({"status": "ready", "database": true, "pending_migrations": 0}));
+    assert_eq!(
+        ready.json_as::<ReadyResponse>(),
+        ReadyResponse { status: "ready".to_owned(), database: true, pending_migrations: 0 }
+    );
 
     {
         let mut conn = app.pool.get().expect("conn");
@@ -19,7 +26,7 @@ async fn health_answers_without_the_database_and_ready_checks_migrations() {
     }
     let not_ready = app.get("/ready", None).await;
     assert_eq!(not_ready.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(not_ready.body["pending_migrations"], 1);
+    assert_eq!(not_ready.json_as::<ReadyResponse>().pending_migrations, 1);
     assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
 }
 

@@ -1,11 +1,15 @@
 //! Result ingest: single, idempotent, batch (all or nothing), API-key scopes and job
 //! restrictions, and Healthchecks-style ping URLs with every signal and `rid`.
 
+use bms_types::ApiErrorBody;
+use bms_types::api_keys::CreatedApiKeyResponse;
+use bms_types::executions::{BatchExecutionResponse, ExecutionDto, ExecutionList, ExecutionResult, ExecutionSource};
+use bms_types::jobs::JobStateDto;
 use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, utc};
 
 fn stored_count(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().expect("conn");
@@ -14,11 +18,11 @@ fn stored_count(app: &TestApp) -> i64 {
 
 async fn job_with_copies(app: &TestApp, token: &str, name: &str) -> (i64, String, Vec<i64>) {
     let job = app.create_job(token, json!({"name": name, "job_type": "file", "backup_tool": "restic", "external_ref": format!("ref-{name}"), "cron_expression": "0 12 * * *", "timezone": "UTC"})).await;
-    let id = job["id"].as_i64().expect("id");
+    let id = job.id;
     let primary = app.add_copy(token, id, json!({"copy_type": "primary", "media_type": "disk"})).await;
     let offsite =
         app.add_copy(token, id, json!({"copy_type": "offsite", "media_type": "cloud", "immutable": true})).await;
-    (id, job["ping_token"].as_str().expect("token").to_owned(), vec![primary, offsite])
+    (id, job.ping_token, vec![primary, offsite])
 }
 
 #[tokio::test]
@@ -34,8 +38,9 @@ async fn a_result_is_stored_by_job_id_name_or_external_ref_and_attributed_to_the
         )
         .await;
     assert_eq!(by_id.status, StatusCode::CREATED, "{:?}", by_id.body);
-    assert_eq!(by_id.body["copy_id"], copies[0]);
-    assert_eq!((by_id.body["duration_seconds"].as_i64(), by_id.body["source"].as_str()), (Some(1200), Some("api")));
+    let by_id = by_id.json_as::<ExecutionDto>();
+    assert_eq!(by_id.copy_id, Some(copies[0]));
+    assert_eq!((by_id.duration_seconds, by_id.source), (Some(1200), ExecutionSource::Api));
     let by_name = app
         .post(
             "/api/v1/executions",
@@ -43,7 +48,7 @@ async fn a_result_is_stored_by_job_id_name_or_external_ref_and_attributed_to_the
             &json!({"job_name": "web01", "result": "warning", "copy_id": copies[1]}),
         )
         .await;
-    assert_eq!((by_name.status, by_name.body["copy_id"].as_i64()), (StatusCode::CREATED, Some(copies[1])));
+    assert_eq!((by_name.status, by_name.json_as::<ExecutionDto>().copy_id), (StatusCode::CREATED, Some(copies[1])));
     let by_ref = app
         .post(
             "/api/v1/executions",
@@ -52,16 +57,21 @@ async fn a_result_is_stored_by_job_id_name_or_external_ref_and_attributed_to_the
         )
         .await;
     assert_eq!(by_ref.status, StatusCode::CREATED);
-    assert_eq!(by_ref.body["finished_at"], "2026-11-30T09:00:00Z", "finished_at defaults to now");
+    assert_eq!(
+        by_ref.json_as::<ExecutionDto>().finished_at,
+        Some(utc("2026-11-30T09:00:00Z")),
+        "finished_at defaults to now"
+    );
     assert_eq!(stored_count(&app), 3, "each acknowledged result is in the database");
 
     let history = app.get(&format!("/api/v1/jobs/{id}/executions?result=failed"), Some(&admin)).await;
-    assert_eq!(history.body["meta"]["total"], 1);
-    assert_eq!(history.body["data"][0]["error_message"], "disk full");
-    let one = app.get(&format!("/api/v1/executions/{}", by_id.body["id"]), Some(&admin)).await;
-    assert_eq!(one.body["size_bytes"], 1234);
+    let history = history.json_as::<ExecutionList>();
+    assert_eq!(history.meta.total, 1);
+    assert_eq!(history.data[0].error_message.as_deref(), Some("disk full"));
+    let one = app.get(&format!("/api/v1/executions/{}", by_id.id), Some(&admin)).await;
+    assert_eq!(one.json_as::<ExecutionDto>().size_bytes, Some(1234));
     let window = app.get("/api/v1/executions?from=2026-11-30T08:10:00Z&to=2026-11-30T08:30:00Z", Some(&admin)).await;
-    assert_eq!(window.body["meta"]["total"], 1);
+    assert_eq!(window.json_as::<ExecutionList>().meta.total, 1);
 }
 
 #[tokio::test]
@@ -73,15 +83,17 @@ async fn the_same_external_id_is_stored_once() {
     let first = app.post("/api/v1/executions", Some(&admin), &body).await;
     let second = app.post("/api/v1/executions", Some(&admin), &body).await;
     assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::OK));
-    assert_eq!(first.body["id"], second.body["id"]);
+    let first = first.json_as::<ExecutionDto>();
+    assert_eq!(first.id, second.json_as::<ExecutionDto>().id);
     assert_eq!(stored_count(&app), 1);
     let batch = app
         .post("/api/v1/executions/batch", Some(&admin), &json!({"items": [body.clone(), {"job_id": id, "result": "failed", "external_id": "session-43"}, {"job_id": id, "result": "failed", "external_id": "session-43"}]}))
         .await;
     assert_eq!(batch.status, StatusCode::CREATED, "{:?}", batch.body);
-    assert_eq!(batch.body["created"], 1);
-    assert_eq!(batch.body["data"][0]["id"], first.body["id"]);
-    assert_eq!(batch.body["data"][1]["id"], batch.body["data"][2]["id"]);
+    let batch = batch.json_as::<BatchExecutionResponse>();
+    assert_eq!(batch.created, 1);
+    assert_eq!(batch.data[0].id, first.id);
+    assert_eq!(batch.data[1].id, batch.data[2].id);
     assert_eq!(stored_count(&app), 2);
 }
 
@@ -102,12 +114,8 @@ async fn a_batch_with_one_bad_item_is_rejected_whole_naming_the_item() {
     items[4] = json!({"job_id": id, "result": "success", "size_bytes": -5});
     let reply = app.post("/api/v1/executions/batch", Some(&admin), &json!({"items": items})).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    let details: Vec<(String, String)> = reply.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .map(|d| (d["field"].as_str().unwrap_or("").to_owned(), d["rule"].as_str().unwrap_or("").to_owned()))
-        .collect();
+    let details: Vec<(String, String)> =
+        reply.json_as::<ApiErrorBody>().error.details.into_iter().map(|d| (d.field, d.rule)).collect();
     assert_eq!(details, vec![("items[4].size_bytes".to_owned(), "min".to_owned())], "field rules are checked first");
     let mut items: Vec<Value> = (0..5).map(good).collect();
     items[1] = json!({"job_name": "no-such-job", "result": "success"});
@@ -120,7 +128,7 @@ async fn a_batch_with_one_bad_item_is_rejected_whole_naming_the_item() {
     assert_eq!(reply.violation(), ("items".to_owned(), "size".to_owned()));
     let full: Vec<Value> = (0..1000).map(good).collect();
     let reply = app.post("/api/v1/executions/batch", Some(&admin), &json!({"items": full})).await;
-    assert_eq!((reply.status, reply.body["created"].as_u64()), (StatusCode::CREATED, Some(1000)));
+    assert_eq!((reply.status, reply.json_as::<BatchExecutionResponse>().created), (StatusCode::CREATED, 1000));
     assert_eq!(stored_count(&app), 1000);
 }
 
@@ -133,8 +141,9 @@ async fn ingest_keys_can_be_restricted_to_jobs() {
     let key = app
         .post("/api/v1/api-keys", Some(&admin), &json!({"name": "fs01 only", "scopes": ["ingest"], "job_ids": [fs01]}))
         .await;
-    assert_eq!(key.body["api_key"]["job_ids"], json!([fs01]));
-    let secret = key.body["key"].as_str().expect("key");
+    let key = key.json_as::<CreatedApiKeyResponse>();
+    assert_eq!(key.api_key.job_ids, [fs01]);
+    let secret = key.key.as_str();
     let own = app.post("/api/v1/executions", Some(secret), &json!({"job_id": fs01, "result": "success"})).await;
     assert_eq!(own.status, StatusCode::CREATED);
     let other = app.post("/api/v1/executions", Some(secret), &json!({"job_id": fs02, "result": "success"})).await;
@@ -179,50 +188,45 @@ async fn ping_urls_record_every_signal_like_healthchecks() {
     assert_eq!(ping(&app, Method::HEAD, &format!("/ping/{token}/0"), None).await.0, StatusCode::OK);
     let (status, _) = ping(&app, Method::POST, &format!("/ping/{token}/fail"), Some("rsync: connection refused")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.job_status(id).await["state"], "failed");
+    assert_eq!(app.job_status(id).await.state, JobStateDto::Failed);
     ping(&app, Method::POST, &format!("/ping/{token}/log"), Some("still retrying")).await;
-    assert_eq!(app.job_status(id).await["state"], "failed", "log pings do not change state");
+    assert_eq!(app.job_status(id).await.state, JobStateDto::Failed, "log pings do not change state");
     ping(&app, Method::GET, &format!("/ping/{token}/2"), None).await;
 
     let history = app.get(&format!("/api/v1/jobs/{id}/executions"), Some(&admin)).await;
-    let rows = history.body["data"].as_array().expect("rows").clone();
-    let summary: Vec<(String, Option<String>)> = rows
-        .iter()
-        .map(|r| (r["result"].as_str().unwrap_or("").to_owned(), r["error_message"].as_str().map(str::to_owned)))
-        .collect();
+    let rows = history.json_as::<ExecutionList>().data;
+    let summary: Vec<(ExecutionResult, Option<&str>)> =
+        rows.iter().map(|r| (r.result, r.error_message.as_deref())).collect();
     assert_eq!(
         summary,
         vec![
-            ("failed".to_owned(), Some("exit code 2".to_owned())),
-            ("log".to_owned(), None),
-            ("failed".to_owned(), Some("reported failure via ping".to_owned())),
-            ("success".to_owned(), None),
-            ("success".to_owned(), None),
+            (ExecutionResult::Failed, Some("exit code 2")),
+            (ExecutionResult::Log, None),
+            (ExecutionResult::Failed, Some("reported failure via ping")),
+            (ExecutionResult::Success, None),
+            (ExecutionResult::Success, None),
         ]
     );
-    assert_eq!(rows[2]["log"], "rsync: connection refused");
-    assert!(rows.iter().all(|r| r["source"] == "ping" && r["copy_id"] == copies[0]));
+    assert_eq!(rows[2].log.as_deref(), Some("rsync: connection refused"));
+    assert!(rows.iter().all(|r| r.source == ExecutionSource::Ping && r.copy_id == Some(copies[0])));
 
     // Overlapping runs paired by rid get their own durations.
     let (first, second) = ("3f0c2a9e-1b7d-4e5f-8a6b-0c1d2e3f4a5b", "7b9e4c1d-2a3f-4b5c-9d8e-1f2a3b4c5d6e");
     ping(&app, Method::GET, &format!("/ping/{token}/start?rid={first}"), None).await;
     app.clock.advance(chrono::Duration::minutes(5));
     ping(&app, Method::GET, &format!("/ping/{token}/start?rid={second}"), None).await;
-    assert_eq!(app.job_status(id).await["state"], "running");
+    assert_eq!(app.job_status(id).await.state, JobStateDto::Running);
     app.clock.advance(chrono::Duration::minutes(5));
     ping(&app, Method::GET, &format!("/ping/{token}?rid={first}"), None).await;
     app.clock.advance(chrono::Duration::minutes(10));
     let admin = app.admin().await;
     ping(&app, Method::POST, &format!("/ping/{token}/0?rid={second}"), Some("done")).await;
     let history = app.get(&format!("/api/v1/jobs/{id}/executions?per_page=2"), Some(&admin)).await;
-    let durations: Vec<(Option<&str>, Option<i64>)> = history.body["data"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| (r["run_id"].as_str(), r["duration_seconds"].as_i64()))
-        .collect();
+    let history = history.json_as::<ExecutionList>();
+    let durations: Vec<(Option<&str>, Option<i64>)> =
+        history.data.iter().map(|r| (r.run_id.as_deref(), r.duration_seconds)).collect();
     assert_eq!(durations, vec![(Some(second), Some(900)), (Some(first), Some(600))]);
-    assert_eq!(app.job_status(id).await["state"], "up");
+    assert_eq!(app.job_status(id).await.state, JobStateDto::Up);
 
     // A start without rid is closed by the next plain ping.
     ping(&app, Method::GET, &format!("/ping/{token}/start"), None).await;
@@ -230,12 +234,12 @@ async fn ping_urls_record_every_signal_like_healthchecks() {
     let admin = app.admin().await;
     ping(&app, Method::GET, &format!("/ping/{token}"), None).await;
     let latest = app.get(&format!("/api/v1/jobs/{id}/executions?per_page=1"), Some(&admin)).await;
-    assert_eq!(latest.body["data"][0]["duration_seconds"], 42);
+    assert_eq!(latest.json_as::<ExecutionList>().data[0].duration_seconds, Some(42));
 
     let long_body = "x".repeat(20_000);
     ping(&app, Method::POST, &format!("/ping/{token}/log"), Some(&long_body)).await;
     let latest = app.get(&format!("/api/v1/jobs/{id}/executions?per_page=1"), Some(&admin)).await;
-    assert_eq!(latest.body["data"][0]["log"].as_str().map(str::len), Some(10 * 1024));
+    assert_eq!(latest.json_as::<ExecutionList>().data[0].log.as_deref().map(str::len), Some(10 * 1024));
 
     assert_eq!(ping(&app, Method::GET, "/ping/0000000000000000000000000000dead", None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(ping(&app, Method::GET, &format!("/ping/{token}/256"), None).await.0, StatusCode::BAD_REQUEST);

@@ -4,11 +4,11 @@
 //! migrated over; the nightly backup and the pre-migration copies are pruned to N.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
+use bms_types::health::HealthResponse;
 use sha2::{Digest, Sha256};
 
-use crate::cli::{bms, start_server_logged};
+use crate::helpers::process::{ServerProcess, bms, output_text};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/tests/fixtures").join(name)
@@ -18,10 +18,6 @@ fn legacy_database() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy/backup_mgmt.db")
 }
 
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
 fn check_config(dir: &Path, envs: &[(&str, &str)]) -> String {
     let mut command = bms(dir);
     command.arg("check-config");
@@ -29,7 +25,7 @@ fn check_config(dir: &Path, envs: &[(&str, &str)]) -> String {
         command.env(name, value);
     }
     let output = command.output().expect("run check-config");
-    assert!(output.status.success(), "check-config failed: {}", text(&output));
+    assert!(output.status.success(), "check-config failed: {}", output_text(&output));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -41,7 +37,7 @@ async fn serve_verbatim(block: &str) -> (tempfile::TempDir, String) {
     std::fs::copy(fixture(block), dir.path().join(".env")).expect("copy the verbatim block");
     let database = dir.path().join("data").join("backup_mgmt.db");
     let logs = dir.path().join("logs");
-    let (mut child, port, log) = start_server_logged(
+    let mut server = ServerProcess::start_with(
         dir.path(),
         &[
             ("DATABASE_PATH", database.to_str().expect("utf-8")),
@@ -49,13 +45,12 @@ async fn serve_verbatim(block: &str) -> (tempfile::TempDir, String) {
             ("HOST", "127.0.0.1"),
         ],
     );
-    let health: serde_json::Value =
-        reqwest::get(format!("http://127.0.0.1:{port}/health")).await.expect("health").json().await.expect("json");
-    assert_eq!(health["status"], "ok");
+    let health: HealthResponse =
+        server.send_json(reqwest::Client::new().get(format!("{}/health", server.base_url()))).await;
+    assert_eq!(health.status, "ok");
     assert!(database.is_file(), "the database was not created");
-    let _ = child.kill();
-    let _ = child.wait();
-    let log_text = log.lock().expect("log").clone();
+    server.kill();
+    let log_text = server.log();
     let file_log = std::fs::read_to_string(logs.join("bms.log")).expect("LOG_DIR/bms.log written");
     assert!(file_log.contains("listening on"), "{file_log}");
     (dir, log_text)
@@ -147,11 +142,15 @@ fn a_missing_env_file_that_was_asked_for_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("dir");
     let output = bms(dir.path()).args(["--env-file", "nowhere.env", "check-config"]).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output).contains("--env-file: cannot read nowhere.env"), "{}", text(&output));
+    assert!(output_text(&output).contains("--env-file: cannot read nowhere.env"), "{}", output_text(&output));
     std::fs::write(dir.path().join("bad.env"), "SECRET_KEY='unterminated\n").expect("write");
     let output = bms(dir.path()).env("BMS_ENV_FILE", "bad.env").arg("check-config").output().expect("run");
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output).contains("BMS_ENV_FILE: bad.env: line 1: unterminated '-quoted value"), "{}", text(&output));
+    assert!(
+        output_text(&output).contains("BMS_ENV_FILE: bad.env: line 1: unterminated '-quoted value"),
+        "{}",
+        output_text(&output)
+    );
 }
 
 fn sha256(path: &Path) -> String {
@@ -174,9 +173,9 @@ fn the_old_flask_database_at_the_guides_path_is_refused_and_left_untouched() {
             .expect("run");
         assert!(!output.status.success(), "{args:?} accepted the old database");
         assert!(
-            text(&output).contains("is the old Backup Management System's (Flask) database"),
+            output_text(&output).contains("is the old Backup Management System's (Flask) database"),
             "{args:?}: {}",
-            text(&output)
+            output_text(&output)
         );
     }
     assert_eq!(sha256(&database), before, "the old database was modified");
@@ -199,8 +198,8 @@ fn nightly_backups_into_a_folder_keep_exactly_n_copies() {
     let dir = tempfile::tempdir().expect("dir");
     let run = |args: &[&str]| {
         let output = bms(dir.path()).args(args).output().expect("run");
-        assert!(output.status.success(), "{args:?}: {}", text(&output));
-        text(&output)
+        assert!(output.status.success(), "{args:?}: {}", output_text(&output));
+        output_text(&output)
     };
     run(&["migrate"]);
     let backups = dir.path().join("nightly");
@@ -232,7 +231,7 @@ fn nightly_backups_into_a_folder_keep_exactly_n_copies() {
         [&["db", "backup", "x.db", "--keep", "2"][..], &["db", "backup", "x.db", "--dir", "d"], &["db", "backup"]]
     {
         let output = bms(dir.path()).args(args).output().expect("run");
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", output_text(&output));
     }
 }
 
@@ -241,8 +240,8 @@ fn pre_migration_copies_are_pruned_to_migration_backup_keep() {
     let dir = tempfile::tempdir().expect("dir");
     let run = |args: &[&str]| {
         let output = bms(dir.path()).args(args).env("MIGRATION_BACKUP_KEEP", "2").output().expect("run");
-        assert!(output.status.success(), "{args:?}: {}", text(&output));
-        text(&output)
+        assert!(output.status.success(), "{args:?}: {}", output_text(&output));
+        output_text(&output)
     };
     run(&["migrate"]);
     let backups = dir.path().join("data").join("backups");

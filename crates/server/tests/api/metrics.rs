@@ -63,16 +63,11 @@ async fn metrics_are_valid_openmetrics_and_report_jobs_results_and_requests() {
             json!({"name": "nas nightly", "job_type": "file", "backup_tool": "restic", "cron_expression": "0 2 * * *"}),
         )
         .await;
-    let job_id = job["id"].as_i64().expect("id");
+    let job_id = job.id;
     app.add_copy(&token, job_id, json!({"copy_type": "primary", "media_type": "disk"})).await;
     // First a ping (no size), then the API result with size and times: the API result is
     // the last success, so its size and duration are the job's.
-    let ping = app
-        .client
-        .get(format!("{}/ping/{}", app.address, job["ping_token"].as_str().expect("token")))
-        .send()
-        .await
-        .expect("ping");
+    let ping = app.client.get(format!("{}/ping/{}", app.address, job.ping_token)).send().await.expect("ping");
     assert_eq!(ping.status(), StatusCode::OK);
     let finished = app.clock.now();
     let started = finished - chrono::Duration::minutes(10);
@@ -131,7 +126,7 @@ async fn metrics_are_valid_openmetrics_and_report_jobs_results_and_requests() {
             && s.labels.get("route").map(String::as_str) == Some("/ping/{token}")),
         "routes are templates, never raw paths with secrets"
     );
-    assert!(!samples.iter().any(|s| s.labels.values().any(|v| v.contains(job["ping_token"].as_str().expect("token")))));
+    assert!(!samples.iter().any(|s| s.labels.values().any(|v| v.contains(&job.ping_token))));
     assert!(value(&samples, "bms_database_size_bytes", &[]).is_some_and(|bytes| bytes > 100_000.0));
 }
 

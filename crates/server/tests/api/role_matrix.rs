@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use bms_types::auth::TokenResponse;
+use bms_types::executions::ExecutionDto;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -109,20 +111,19 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
         let job = app
             .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
             .await;
-        let job_id = job["id"].as_i64().expect("id");
-        let copy = app.add_copy(&ctx.admin, job_id, json!({"copy_type": "primary", "media_type": "disk"})).await;
+        let copy = app.add_copy(&ctx.admin, job.id, json!({"copy_type": "primary", "media_type": "disk"})).await;
         template
-            .replace("{id}", &job_id.to_string())
+            .replace("{id}", &job.id.to_string())
             .replace("{copy_id}", &copy.to_string())
-            .replace("{token}", job["ping_token"].as_str().expect("token"))
+            .replace("{token}", &job.ping_token)
             .replace("{signal}", "start")
     } else if template == "/api/v1/executions/{id}" {
         let job = app
             .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
             .await;
         let reply =
-            app.post("/api/v1/executions", Some(&ctx.admin), &json!({"job_id": job["id"], "result": "success"})).await;
-        template.replace("{id}", &reply.body["id"].to_string())
+            app.post("/api/v1/executions", Some(&ctx.admin), &json!({"job_id": job.id, "result": "success"})).await;
+        template.replace("{id}", &reply.json_as::<ExecutionDto>().id.to_string())
     } else if template == "/api/v1/jobs/schedule-preview" {
         format!("{template}?cron_expression=0%202%20*%20*%20*")
     } else {
@@ -138,7 +139,7 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
             let name = ctx.unique("refresh");
             app.create_user(&ctx.admin, &name, "viewer").await;
             let login = app.login(&name, STRONG_PASSWORD).await;
-            Some(json!({"refresh_token": login.body["refresh_token"]}))
+            Some(json!({"refresh_token": login.json_as::<TokenResponse>().refresh_token}))
         }
         ("POST", "/api/v1/auth/change-password") => {
             Some(json!({"current_password": STRONG_PASSWORD, "new_password": "A-New-Strong-Pass-17"}))
@@ -158,7 +159,7 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
             let job = app
                 .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
                 .await;
-            let item = json!({"job_id": job["id"], "result": "success"});
+            let item = json!({"job_id": job.id, "result": "success"});
             Some(if template.ends_with("batch") { json!({"items": [item]}) } else { item })
         }
         ("POST", template) if template.starts_with("/ping/") => None,

@@ -1,5 +1,9 @@
 //! User administration: create, list, update, roles, (de)activation, reset, delete.
 
+use bms_types::PageMeta;
+use bms_types::audit::AuditVerifyResponse;
+use bms_types::auth::TokenResponse;
+use bms_types::users::{CreatedUserResponse, ResetPasswordResponse, Role, UserDto, UserList};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -17,19 +21,22 @@ async fn creating_a_user_without_password_returns_a_temporary_one_that_must_be_c
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED);
-    let temporary = reply.body["temporary_password"].as_str().expect("temporary password");
-    assert_eq!(temporary.len(), 20);
-    assert_eq!(reply.body["user"]["must_change_password"], true);
-    assert_eq!(reply.body["user"]["department"], "Infra");
+    // Deliberately untyped: the hash must be absent from the wire, whatever the DTO says.
     assert!(reply.body["user"].get("password_hash").is_none());
+    let created = reply.json_as::<CreatedUserResponse>();
+    let temporary = created.temporary_password.as_deref().expect("temporary password");
+    assert_eq!(temporary.len(), 20);
+    assert!(created.user.must_change_password);
+    assert_eq!(created.user.department, "Infra");
     let login = app.login("ivan", temporary).await;
-    assert_eq!(login.body["user"]["must_change_password"], true);
+    assert!(login.json_as::<TokenResponse>().user.must_change_password);
 
     let audit = app.audit_entries(&admin, "user.create").await;
-    let entry = audit.iter().find(|e| e["details"]["username"] == "ivan").expect("audit row");
-    assert_eq!(entry["actor_name"], "admin");
-    assert_eq!(entry["resource_id"], reply.body["user"]["id"].to_string());
-    assert!(!entry.to_string().contains(temporary), "the audit log must not contain the password");
+    let entry = audit.iter().find(|e| e.details["username"] == "ivan").expect("audit row");
+    assert_eq!(entry.actor_name.as_deref(), Some("admin"));
+    assert_eq!(entry.resource_id, Some(created.user.id.to_string()));
+    let entry_json = serde_json::to_string(entry).expect("json");
+    assert!(!entry_json.contains(temporary), "the audit log must not contain the password");
 }
 
 #[tokio::test]
@@ -50,22 +57,20 @@ async fn the_user_list_filters_and_paginates() {
     for (name, role) in [("kim", "viewer"), ("lee", "viewer"), ("max", "auditor"), ("ned", "operator")] {
         app.create_user(&admin, name, role).await;
     }
-    let viewers = app.get("/api/v1/users?role=viewer", Some(&admin)).await;
-    let names: Vec<&str> =
-        viewers.body["data"].as_array().expect("data").iter().filter_map(|u| u["username"].as_str()).collect();
+    let viewers = app.get("/api/v1/users?role=viewer", Some(&admin)).await.json_as::<UserList>();
+    let names: Vec<&str> = viewers.data.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["kim", "lee"]);
-    assert_eq!(viewers.body["meta"]["total"], 2);
+    assert_eq!(viewers.meta.total, 2);
 
-    let page = app.get("/api/v1/users?per_page=2&page=2", Some(&admin)).await;
-    assert_eq!(page.body["meta"], json!({"page": 2, "per_page": 2, "total": 5, "total_pages": 3}));
-    let names: Vec<&str> =
-        page.body["data"].as_array().expect("data").iter().filter_map(|u| u["username"].as_str()).collect();
+    let page = app.get("/api/v1/users?per_page=2&page=2", Some(&admin)).await.json_as::<UserList>();
+    assert_eq!(page.meta, PageMeta { page: 2, per_page: 2, total: 5, total_pages: 3 });
+    let names: Vec<&str> = page.data.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["lee", "max"]);
 
     let search = app.get("/api/v1/users?q=NED%40example", Some(&admin)).await;
-    assert_eq!(search.body["meta"]["total"], 1);
+    assert_eq!(search.json_as::<UserList>().meta.total, 1);
     let wildcard = app.get("/api/v1/users?q=%25", Some(&admin)).await;
-    assert_eq!(wildcard.body["meta"]["total"], 0, "% is matched literally");
+    assert_eq!(wildcard.json_as::<UserList>().meta.total, 0, "% is matched literally");
 }
 
 #[tokio::test]
@@ -83,7 +88,8 @@ async fn a_role_change_applies_at_once_and_ends_the_users_sessions() {
         )
         .await;
     assert_eq!(updated.status, StatusCode::OK);
-    assert_eq!((updated.body["role"].as_str(), updated.body["department"].as_str()), (Some("admin"), Some("SRE")));
+    let updated = updated.json_as::<UserDto>();
+    assert_eq!((updated.role, updated.department.as_str()), (Role::Admin, "SRE"));
     assert_eq!(app.get("/api/v1/auth/me", Some(&token)).await.code(), "session_revoked");
     let token = app.access_token("olga", STRONG_PASSWORD).await;
     assert_eq!(app.get("/api/v1/users", Some(&token)).await.status, StatusCode::OK);
@@ -96,21 +102,21 @@ async fn deactivation_ends_sessions_and_blocks_login_until_reactivated() {
     let id = app.create_user(&admin, "pete", "operator").await;
     let token = app.access_token("pete", STRONG_PASSWORD).await;
     let reply = app.post(&format!("/api/v1/users/{id}/deactivate"), Some(&admin), &json!({})).await;
-    assert_eq!((reply.status, reply.body["is_active"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!((reply.status, reply.json_as::<UserDto>().is_active), (StatusCode::OK, false));
     assert_eq!(app.get("/api/v1/auth/me", Some(&token)).await.code(), "session_revoked");
     assert_eq!(app.login("pete", STRONG_PASSWORD).await.code(), "invalid_credentials");
     let reply = app.post(&format!("/api/v1/users/{id}/activate"), Some(&admin), &json!({})).await;
-    assert_eq!(reply.body["is_active"], true);
+    assert!(reply.json_as::<UserDto>().is_active);
     assert_eq!(app.login("pete", STRONG_PASSWORD).await.status, StatusCode::OK);
     let audit = app.audit_entries(&admin, "user.deactivate").await;
-    assert_eq!(audit[0]["details"]["sessions_revoked"], 1);
+    assert_eq!(audit[0].details["sessions_revoked"], 1);
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_removed_demoted_or_deactivated() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let admin_id = app.get("/api/v1/auth/me", Some(&admin)).await.body["id"].as_i64().expect("id");
+    let admin_id = app.get("/api/v1/auth/me", Some(&admin)).await.json_as::<UserDto>().id;
     let second = app.create_user(&admin, "quinn", "admin").await;
     let quinn = app.access_token("quinn", STRONG_PASSWORD).await;
     // Two admins: quinn may demote the first.
@@ -137,8 +143,9 @@ async fn an_admin_reset_forces_a_change_and_ends_sessions() {
     let token = app.access_token("rita", STRONG_PASSWORD).await;
     let reset = app.post(&format!("/api/v1/users/{id}/reset-password"), Some(&admin), &json!({})).await;
     assert_eq!(reset.status, StatusCode::OK);
-    let temporary = reset.body["temporary_password"].as_str().expect("temporary").to_owned();
-    assert_eq!(reset.body["user"]["must_change_password"], true);
+    let reset = reset.json_as::<ResetPasswordResponse>();
+    let temporary = reset.temporary_password.expect("temporary");
+    assert!(reset.user.must_change_password);
     assert_eq!(app.get("/api/v1/auth/me", Some(&token)).await.code(), "session_revoked");
     assert_eq!(app.login("rita", STRONG_PASSWORD).await.status, StatusCode::UNAUTHORIZED);
     let new_token = app.access_token("rita", &temporary).await;
@@ -151,8 +158,8 @@ async fn an_admin_reset_forces_a_change_and_ends_sessions() {
             &json!({"new_password": "Chosen-By-Admin-77"}),
         )
         .await;
-    assert!(chosen.body["temporary_password"].is_null());
-    assert_eq!(app.login("rita", "Chosen-By-Admin-77").await.body["user"]["must_change_password"], true);
+    assert_eq!(chosen.json_as::<ResetPasswordResponse>().temporary_password, None);
+    assert!(app.login("rita", "Chosen-By-Admin-77").await.json_as::<TokenResponse>().user.must_change_password);
 }
 
 #[tokio::test]
@@ -166,10 +173,10 @@ async fn deleting_a_user_keeps_their_audit_history() {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get(&format!("/api/v1/users/{id}"), Some(&admin)).await.status, StatusCode::NOT_FOUND);
     let created = app.audit_entries(&admin, "api_key.create").await;
-    assert_eq!(created[0]["actor_user_id"], id);
-    assert_eq!(created[0]["actor_name"], "sam");
+    assert_eq!(created[0].actor_user_id, Some(id));
+    assert_eq!(created[0].actor_name.as_deref(), Some("sam"));
     let verify = app.get("/api/v1/audit-log/verify", Some(&admin)).await;
-    assert_eq!(verify.body["valid"], true);
+    assert!(verify.json_as::<AuditVerifyResponse>().valid);
     let self_delete = app.request(Method::DELETE, "/api/v1/users/1", Some(&admin), None).await;
     assert_eq!(self_delete.code(), "conflict");
 }
