@@ -166,119 +166,34 @@ pub fn evaluate_compliance(
     policy: &CompliancePolicy,
     now: DateTime<Utc>,
 ) -> ComplianceVerdict {
-    let is_current = |copy: &&CopyFacts| copy.last_success.is_some_and(|(_, at)| now - at <= copy.freshness_window);
-    let current: Vec<&CopyFacts> = copies.iter().filter(is_current).collect();
-    let stale: Vec<&CopyFacts> = copies.iter().filter(|copy| !is_current(copy)).collect();
-    let ids = |list: &[&CopyFacts]| list.iter().map(|copy| copy.copy_id).collect::<Vec<_>>();
-    let success_runs =
-        |list: &[&CopyFacts]| list.iter().filter_map(|copy| copy.last_success.map(|(id, _)| id)).collect::<Vec<_>>();
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-
-    let copies_rule = {
-        let found = count(current.len());
-        let (outcome, reason, evidence) = if found >= policy.min_copies {
-            (RuleOutcome::Pass, "enough_current_copies", current.clone())
-        } else if copies.len() >= policy.min_copies as usize {
-            (RuleOutcome::Fail, "stale_copies", stale.clone())
-        } else {
-            (RuleOutcome::Fail, "too_few_copies", current.clone())
-        };
-        RuleVerdict {
-            rule: Rule::Copies,
-            outcome,
-            reason,
-            required: policy.min_copies,
-            found,
-            copy_ids: ids(&evidence),
-            execution_ids: success_runs(&evidence),
-        }
-    };
-
-    let media_rule = {
-        let mut media: Vec<&str> = current.iter().map(|copy| copy.media_type.as_str()).collect();
-        media.sort_unstable();
-        media.dedup();
-        let found = count(media.len());
-        let pass = found >= policy.min_media_types;
-        RuleVerdict {
-            rule: Rule::MediaTypes,
-            outcome: if pass { RuleOutcome::Pass } else { RuleOutcome::Fail },
-            reason: if pass { "enough_media_types" } else { "too_few_media_types" },
-            required: policy.min_media_types,
-            found,
-            copy_ids: ids(&current),
-            execution_ids: success_runs(&current),
-        }
-    };
-
-    let flag_rule =
-        |rule: Rule, required: u32, flag: &dyn Fn(&CopyFacts) -> bool, pass_reason, stale_reason, none_reason| {
-            let qualifying: Vec<&CopyFacts> = current.iter().copied().filter(|copy| flag(copy)).collect();
-            let found = count(qualifying.len());
-            let stale_flagged: Vec<&CopyFacts> = stale.iter().copied().filter(|copy| flag(copy)).collect();
-            let (outcome, reason, evidence) = if found >= required {
-                (RuleOutcome::Pass, pass_reason, qualifying)
-            } else if !stale_flagged.is_empty() {
-                (RuleOutcome::Fail, stale_reason, stale_flagged)
-            } else {
-                (RuleOutcome::Fail, none_reason, Vec::new())
-            };
-            RuleVerdict {
-                rule,
-                outcome,
-                reason,
-                required,
-                found,
-                copy_ids: ids(&evidence),
-                execution_ids: success_runs(&evidence),
-            }
-        };
-    let offsite_rule = flag_rule(
-        Rule::Offsite,
-        policy.min_offsite,
-        &|copy| copy.offsite,
-        "current_offsite_copy",
-        "offsite_copy_stale",
-        "no_offsite_copy",
-    );
-    let offline_rule = flag_rule(
-        Rule::OfflineOrImmutable,
-        policy.min_offline_or_immutable,
-        &|copy| copy.offline || copy.immutable,
-        "current_offline_or_immutable_copy",
-        "offline_or_immutable_copy_stale",
-        "no_offline_or_immutable_copy",
-    );
-
-    let errors_rule = {
-        let failed: Vec<&CopyFacts> =
-            copies.iter().filter(|copy| copy.latest_run.is_some_and(|(_, failed)| failed)).collect();
-        let failed_runs: Vec<i64> = failed.iter().filter_map(|copy| copy.latest_run.map(|(id, _)| id)).collect();
-        let (outcome, reason, execution_ids) = if !failed.is_empty() {
-            (RuleOutcome::Fail, "latest_run_failed", failed_runs)
-        } else {
-            match (restore.and_then(|facts| facts.latest), policy.restore_test_interval) {
-                (Some((id, _, false)), _) => (RuleOutcome::Fail, "restore_test_failed", vec![id]),
-                (Some((id, at, true)), Some(interval)) if now - at <= interval => {
-                    (RuleOutcome::Pass, "restore_verified", vec![id])
-                }
-                (Some((id, _, true)), Some(_)) => (RuleOutcome::Warning, "restore_test_overdue", vec![id]),
-                (Some((id, _, true)), None) => (RuleOutcome::Pass, "restore_verified", vec![id]),
-                (None, _) => (RuleOutcome::Warning, "not_yet_verified", Vec::new()),
-            }
-        };
-        RuleVerdict {
-            rule: Rule::ZeroErrors,
-            outcome,
-            reason,
-            required: 0,
-            found: count(failed.len()),
-            copy_ids: ids(&failed),
-            execution_ids,
-        }
-    };
-
-    let rules = vec![copies_rule, media_rule, offsite_rule, offline_rule, errors_rule];
+    let split = CopySplit::of(copies, now);
+    let rules = vec![
+        copies_rule(copies, &split, policy),
+        media_types_rule(&split, policy),
+        flag_rule(
+            &split,
+            FlagRule {
+                rule: Rule::Offsite,
+                required: policy.min_offsite,
+                flag: |copy: &CopyFacts| copy.offsite,
+                pass: "current_offsite_copy",
+                stale: "offsite_copy_stale",
+                none: "no_offsite_copy",
+            },
+        ),
+        flag_rule(
+            &split,
+            FlagRule {
+                rule: Rule::OfflineOrImmutable,
+                required: policy.min_offline_or_immutable,
+                flag: |copy: &CopyFacts| copy.offline || copy.immutable,
+                pass: "current_offline_or_immutable_copy",
+                stale: "offline_or_immutable_copy_stale",
+                none: "no_offline_or_immutable_copy",
+            },
+        ),
+        zero_errors_rule(copies, restore, policy, now),
+    ];
     let worst = rules.iter().map(|rule| rule.outcome).max().unwrap_or(RuleOutcome::Pass);
     let status = match worst {
         RuleOutcome::Pass => ComplianceStatus::Compliant,
@@ -286,6 +201,137 @@ pub fn evaluate_compliance(
         RuleOutcome::Fail => ComplianceStatus::NonCompliant,
     };
     ComplianceVerdict { status, rules }
+}
+
+/// The copies whose last success is inside their freshness window, and the others.
+struct CopySplit<'a> {
+    current: Vec<&'a CopyFacts>,
+    stale: Vec<&'a CopyFacts>,
+}
+
+impl<'a> CopySplit<'a> {
+    fn of(copies: &'a [CopyFacts], now: DateTime<Utc>) -> Self {
+        let (current, stale) =
+            copies.iter().partition(|copy| copy.last_success.is_some_and(|(_, at)| now - at <= copy.freshness_window));
+        Self { current, stale }
+    }
+}
+
+fn copy_ids(list: &[&CopyFacts]) -> Vec<i64> {
+    list.iter().map(|copy| copy.copy_id).collect()
+}
+
+fn success_runs(list: &[&CopyFacts]) -> Vec<i64> {
+    list.iter().filter_map(|copy| copy.last_success.map(|(id, _)| id)).collect()
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// "3": enough current copies.
+fn copies_rule(copies: &[CopyFacts], split: &CopySplit<'_>, policy: &CompliancePolicy) -> RuleVerdict {
+    let found = count(split.current.len());
+    let (outcome, reason, evidence) = if found >= policy.min_copies {
+        (RuleOutcome::Pass, "enough_current_copies", &split.current)
+    } else if copies.len() >= policy.min_copies as usize {
+        (RuleOutcome::Fail, "stale_copies", &split.stale)
+    } else {
+        (RuleOutcome::Fail, "too_few_copies", &split.current)
+    };
+    RuleVerdict {
+        rule: Rule::Copies,
+        outcome,
+        reason,
+        required: policy.min_copies,
+        found,
+        copy_ids: copy_ids(evidence),
+        execution_ids: success_runs(evidence),
+    }
+}
+
+/// "2": current copies on enough distinct media types.
+fn media_types_rule(split: &CopySplit<'_>, policy: &CompliancePolicy) -> RuleVerdict {
+    let mut media: Vec<&str> = split.current.iter().map(|copy| copy.media_type.as_str()).collect();
+    media.sort_unstable();
+    media.dedup();
+    let found = count(media.len());
+    let pass = found >= policy.min_media_types;
+    RuleVerdict {
+        rule: Rule::MediaTypes,
+        outcome: if pass { RuleOutcome::Pass } else { RuleOutcome::Fail },
+        reason: if pass { "enough_media_types" } else { "too_few_media_types" },
+        required: policy.min_media_types,
+        found,
+        copy_ids: copy_ids(&split.current),
+        execution_ids: success_runs(&split.current),
+    }
+}
+
+/// A rule that counts current copies with a flag (the offsite "1", the offline "1").
+struct FlagRule<F> {
+    rule: Rule,
+    required: u32,
+    flag: F,
+    pass: &'static str,
+    stale: &'static str,
+    none: &'static str,
+}
+
+fn flag_rule<F: Fn(&CopyFacts) -> bool>(split: &CopySplit<'_>, spec: FlagRule<F>) -> RuleVerdict {
+    let qualifying: Vec<&CopyFacts> = split.current.iter().copied().filter(|copy| (spec.flag)(copy)).collect();
+    let found = count(qualifying.len());
+    let stale_flagged: Vec<&CopyFacts> = split.stale.iter().copied().filter(|copy| (spec.flag)(copy)).collect();
+    let (outcome, reason, evidence) = if found >= spec.required {
+        (RuleOutcome::Pass, spec.pass, qualifying)
+    } else if !stale_flagged.is_empty() {
+        (RuleOutcome::Fail, spec.stale, stale_flagged)
+    } else {
+        (RuleOutcome::Fail, spec.none, Vec::new())
+    };
+    RuleVerdict {
+        rule: spec.rule,
+        outcome,
+        reason,
+        required: spec.required,
+        found,
+        copy_ids: copy_ids(&evidence),
+        execution_ids: success_runs(&evidence),
+    }
+}
+
+/// "0": no copy's latest run failed, and restores are verified.
+fn zero_errors_rule(
+    copies: &[CopyFacts],
+    restore: Option<&RestoreFacts>,
+    policy: &CompliancePolicy,
+    now: DateTime<Utc>,
+) -> RuleVerdict {
+    let failed: Vec<&CopyFacts> =
+        copies.iter().filter(|copy| copy.latest_run.is_some_and(|(_, failed)| failed)).collect();
+    let failed_runs: Vec<i64> = failed.iter().filter_map(|copy| copy.latest_run.map(|(id, _)| id)).collect();
+    let (outcome, reason, execution_ids) = if !failed.is_empty() {
+        (RuleOutcome::Fail, "latest_run_failed", failed_runs)
+    } else {
+        match (restore.and_then(|facts| facts.latest), policy.restore_test_interval) {
+            (Some((id, _, false)), _) => (RuleOutcome::Fail, "restore_test_failed", vec![id]),
+            (Some((id, at, true)), Some(interval)) if now - at <= interval => {
+                (RuleOutcome::Pass, "restore_verified", vec![id])
+            }
+            (Some((id, _, true)), Some(_)) => (RuleOutcome::Warning, "restore_test_overdue", vec![id]),
+            (Some((id, _, true)), None) => (RuleOutcome::Pass, "restore_verified", vec![id]),
+            (None, _) => (RuleOutcome::Warning, "not_yet_verified", Vec::new()),
+        }
+    };
+    RuleVerdict {
+        rule: Rule::ZeroErrors,
+        outcome,
+        reason,
+        required: 0,
+        found: count(failed.len()),
+        copy_ids: copy_ids(&failed),
+        execution_ids,
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! are always within 0–100.
 
 pub mod handlers;
+pub mod queries;
 
 use bms_types::dashboard::ResultCounts;
 

@@ -3,3 +3,4 @@
 //! in `tracking`.
 
 pub mod handlers;
+pub mod queries;
