@@ -28,6 +28,9 @@ if [ -n "$forbidden" ]; then
     exit 1
 fi
 
+step "the server's modules import each other one way (no cycle)"
+python3 scripts/check-module-graph.py crates/server/src
+
 step "i18n catalogs are complete in English and Japanese"
 python3 scripts/check-i18n.py
 
