@@ -4,14 +4,13 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use bms_types::ApiErrorBody;
 use bms_types::api_keys::{ApiKeyDto, ApiKeyList, CreateApiKeyRequest, CreatedApiKeyResponse, ListApiKeysQuery};
 use bms_types::users::Role;
-use diesel::prelude::*;
 
 use crate::access::{AnyApiKey, Authorized, Operators, Principal};
+use crate::api_keys::queries;
 use crate::api_keys::{self, ApiKey, NewKey, with_creators};
 use crate::app::AppState;
 use crate::db::pagination::PageWindow;
 use crate::db::run_db;
-use crate::db::schema::api_keys as keys_table;
 use crate::error::{ApiError, violation};
 use crate::request::{NoParams, PathId, ValidJson, ValidQuery};
 
@@ -40,32 +39,7 @@ pub async fn list_api_keys(
     let window = PageWindow::new(query.page, query.per_page)?;
     let owner = owner_scope(&auth)?;
     let include_revoked = query.include_revoked.unwrap_or(false);
-    let list = run_db(&state.pool, move |conn| {
-        let filtered = || {
-            let mut statement = keys_table::table.into_boxed();
-            if let Some(owner) = owner {
-                statement = statement.filter(keys_table::created_by.eq(owner));
-            }
-            if !include_revoked {
-                statement = statement.filter(keys_table::revoked_at.is_null());
-            }
-            statement
-        };
-        let (rows, meta) = window.load(
-            conn,
-            |conn| filtered().count().get_result(conn),
-            |conn, limit, offset| {
-                filtered()
-                    .order(keys_table::id.desc())
-                    .limit(limit)
-                    .offset(offset)
-                    .select(ApiKey::as_select())
-                    .load(conn)
-            },
-        )?;
-        Ok(ApiKeyList { data: with_creators(conn, rows)?, meta })
-    })
-    .await?;
+    let list = run_db(&state.pool, move |conn| queries::list_keys(conn, owner, include_revoked, window)).await?;
     Ok(web::Json(list))
 }
 

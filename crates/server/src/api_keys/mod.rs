@@ -4,6 +4,7 @@
 //! presented key (`authenticate`, with its short-lived cache) lives here too.
 
 pub mod handlers;
+pub mod queries;
 
 use bms_types::ErrorCode;
 use bms_types::api_keys::{ApiKeyDto, ApiKeyScope};

@@ -3,6 +3,7 @@
 //! predecessor by SHA-256, so editing, deleting or reordering rows is detectable.
 
 pub mod handlers;
+pub mod queries;
 
 use crate::db::DbConn;
 use bms_types::audit::{ActorKind, AuditEntryDto, AuditOutcome};

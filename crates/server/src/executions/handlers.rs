@@ -15,6 +15,7 @@ use crate::db::pagination::PageWindow;
 use crate::db::run_db;
 use crate::db::schema::executions;
 use crate::error::ApiError;
+use crate::executions::queries;
 use crate::metrics::ProcessMetrics;
 use crate::request::{NoParams, PathId, ValidJson, ValidQuery};
 use crate::tracking::execution::Execution;
@@ -139,44 +140,7 @@ pub async fn list_executions(
 /// Lists executions matching a query (shared with the per-job history).
 pub async fn list(state: &web::Data<AppState>, query: ListExecutionsQuery) -> Result<ExecutionList, ApiError> {
     let window = PageWindow::new(query.page, query.per_page)?;
-    run_db(&state.pool, move |conn| {
-        let filtered = || {
-            let mut statement = executions::table.into_boxed();
-            if let Some(job_id) = query.job_id {
-                statement = statement.filter(executions::job_id.eq(job_id));
-            }
-            if let Some(copy_id) = query.copy_id {
-                statement = statement.filter(executions::copy_id.eq(copy_id));
-            }
-            if let Some(result) = query.result {
-                statement = statement.filter(executions::result.eq(result.as_str()));
-            }
-            if let Some(source) = query.source {
-                statement = statement.filter(executions::source.eq(source.as_str()));
-            }
-            if let Some(from) = query.from {
-                statement = statement.filter(executions::finished_at.ge(from));
-            }
-            if let Some(to) = query.to {
-                statement = statement.filter(executions::finished_at.lt(to));
-            }
-            statement
-        };
-        let (rows, meta) = window.load(
-            conn,
-            |conn| filtered().count().get_result(conn),
-            |conn, limit, offset| {
-                filtered()
-                    .order(executions::id.desc())
-                    .limit(limit)
-                    .offset(offset)
-                    .select(Execution::as_select())
-                    .load(conn)
-            },
-        )?;
-        Ok(ExecutionList { data: rows.iter().map(Execution::to_dto).collect::<Result<_, _>>()?, meta })
-    })
-    .await
+    run_db(&state.pool, move |conn| queries::list_executions(conn, &query, window)).await
 }
 
 /// Get one result.

@@ -3,3 +3,4 @@
 
 pub mod handlers;
 pub mod ping;
+pub mod queries;

@@ -6,16 +6,15 @@ use bms_types::users::{
     CreateUserRequest, CreatedUserResponse, ListUsersQuery, ResetPasswordRequest, ResetPasswordResponse,
     UpdateUserRequest, UserDto, UserList,
 };
-use diesel::prelude::*;
 
 use crate::access::{AdminOnly, Authorized};
 use crate::app::AppState;
 use crate::db::pagination::PageWindow;
 use crate::db::run_db;
-use crate::db::schema::users;
 use crate::error::ApiError;
 use crate::request::{NoParams, PathId, ValidJson, ValidQuery};
 use crate::users::password;
+use crate::users::queries;
 use crate::users::{self as accounts, NewAccount, User, validate_profile};
 
 /// List users.
@@ -38,38 +37,7 @@ pub async fn list_users(
 ) -> Result<web::Json<UserList>, ApiError> {
     let window = PageWindow::new(query.page, query.per_page)?;
     let now = state.clock.now();
-    let list = run_db(&state.pool, move |conn| {
-        let filtered = || {
-            let mut statement = users::table.into_boxed();
-            if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let pattern = crate::db::search::contains_pattern(text);
-                statement = statement.filter(
-                    users::username
-                        .like(pattern.clone())
-                        .escape(crate::db::search::LIKE_ESCAPE)
-                        .or(users::email.like(pattern.clone()).escape(crate::db::search::LIKE_ESCAPE))
-                        .or(users::full_name.like(pattern).escape(crate::db::search::LIKE_ESCAPE)),
-                );
-            }
-            if let Some(role) = query.role {
-                statement = statement.filter(users::role.eq(role.as_str()));
-            }
-            if let Some(active) = query.is_active {
-                statement = statement.filter(users::is_active.eq(active));
-            }
-            statement
-        };
-        let (rows, meta) = window.load(
-            conn,
-            |conn| filtered().count().get_result(conn),
-            |conn, limit, offset| {
-                filtered().order(users::username.asc()).limit(limit).offset(offset).select(User::as_select()).load(conn)
-            },
-        )?;
-        let data = rows.iter().map(|user| user.to_dto(now)).collect::<Result<Vec<_>, _>>()?;
-        Ok(UserList { data, meta })
-    })
-    .await?;
+    let list = run_db(&state.pool, move |conn| queries::list_users(conn, &query, window, now)).await?;
     Ok(web::Json(list))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod handlers;
 pub mod password;
+pub mod queries;
 
 use crate::db::DbConn;
 use bms_types::rules;
