@@ -99,6 +99,13 @@ wire_enum! {
     }
 }
 
+impl JobStateDto {
+    /// States that need someone's attention.
+    pub fn needs_attention(self) -> bool {
+        matches!(self, Self::Late | Self::Missed | Self::Failed | Self::OverdueRunning)
+    }
+}
+
 wire_enum! {
     /// Overall 3-2-1-1-0 status.
     ComplianceStatusDto {

@@ -119,36 +119,8 @@ pub struct RuleVerdict {
     pub execution_ids: Vec<i64>,
 }
 
-/// Overall status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ComplianceStatus {
-    /// Every rule passes.
-    Compliant,
-    /// No rule fails, at least one warns.
-    Warning,
-    /// At least one rule fails.
-    NonCompliant,
-}
-
-impl ComplianceStatus {
-    /// Every status.
-    pub const ALL: [ComplianceStatus; 3] =
-        [ComplianceStatus::Compliant, ComplianceStatus::Warning, ComplianceStatus::NonCompliant];
-
-    /// The wire and database spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Compliant => "compliant",
-            Self::Warning => "warning",
-            Self::NonCompliant => "non_compliant",
-        }
-    }
-
-    /// Parses the spelling.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == value)
-    }
-}
+/// Overall status: the wire enum itself (one definition, in `bms-types`).
+pub use bms_types::jobs::ComplianceStatusDto as ComplianceStatus;
 
 /// The whole verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,64 +26,8 @@ use croner::parser::{CronParser, Seconds};
 /// start a little early). Capped by the grace period.
 pub const EARLY_TOLERANCE: Duration = Duration::minutes(5);
 
-/// A job's derived state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JobState {
-    /// No run yet, and none expected yet.
-    New,
-    /// The latest run succeeded and the next one is not due yet.
-    Up,
-    /// A run started and has not finished.
-    Running,
-    /// The expected run has not been seen; still within the grace period.
-    Late,
-    /// The expected run has not been seen and the grace period is over.
-    Missed,
-    /// The latest finished run failed.
-    Failed,
-    /// A run has been going on for longer than the maximum duration.
-    OverdueRunning,
-    /// The job is inactive.
-    Paused,
-}
-
-impl JobState {
-    /// Every state.
-    pub const ALL: [JobState; 8] = [
-        JobState::New,
-        JobState::Up,
-        JobState::Running,
-        JobState::Late,
-        JobState::Missed,
-        JobState::Failed,
-        JobState::OverdueRunning,
-        JobState::Paused,
-    ];
-
-    /// The wire and database spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Up => "up",
-            Self::Running => "running",
-            Self::Late => "late",
-            Self::Missed => "missed",
-            Self::Failed => "failed",
-            Self::OverdueRunning => "overdue_running",
-            Self::Paused => "paused",
-        }
-    }
-
-    /// Parses the spelling.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == value)
-    }
-
-    /// States that need someone's attention.
-    pub fn needs_attention(self) -> bool {
-        matches!(self, Self::Late | Self::Missed | Self::Failed | Self::OverdueRunning)
-    }
-}
+/// A job's state: the wire enum itself (one definition, in `bms-types`).
+pub use bms_types::jobs::JobStateDto as JobState;
 
 /// A parsed cron expression with its time zone.
 #[derive(Debug, Clone)]
