@@ -2,6 +2,8 @@
 //! the authority and its field errors are shown too); each returns a catalog key under
 //! `check.` plus the values its message needs.
 
+use bms_types::rules::{self, Broken};
+
 /// A broken rule, ready to translate with `i18n::t_with`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
@@ -21,6 +23,18 @@ impl Check {
         self
     }
 
+    /// The catalog entry for a rule shared with the server.
+    pub fn from_rule(rule: Broken) -> Self {
+        match rule {
+            Broken::Required => Self::new("check.required"),
+            Broken::Length { .. } => Self::new("check.username_length"),
+            Broken::Charset => Self::new("check.username_charset"),
+            Broken::MinLength { min } => Self::new("check.min_length").with("min", min),
+            Broken::MaxLength { max } => Self::new("check.max_length").with("max", max),
+            Broken::ContainsUsername => Self::new("check.contains_username"),
+        }
+    }
+
     /// The message in the current language.
     pub fn message(&self) -> String {
         crate::i18n::t_with(self.key, &self.params)
@@ -28,7 +42,7 @@ impl Check {
 }
 
 /// Minimum password length the server enforces by default (`PASSWORD_MIN_LENGTH`).
-pub const PASSWORD_MIN_LENGTH: usize = 12;
+pub const PASSWORD_MIN_LENGTH: usize = rules::PASSWORD_MIN_DEFAULT;
 
 /// A value that must not be blank.
 pub fn required(value: &str) -> Option<Check> {
@@ -37,7 +51,7 @@ pub fn required(value: &str) -> Option<Check> {
 
 /// At most `max` characters.
 pub fn max_length(value: &str, max: usize) -> Option<Check> {
-    (value.chars().count() > max).then(|| Check::new("check.max_length").with("max", max))
+    rules::max_length(value, max).map(Check::from_rule)
 }
 
 /// Required and at most `max` characters.
@@ -45,17 +59,10 @@ pub fn required_text(value: &str, max: usize) -> Option<Check> {
     required(value).or_else(|| max_length(value.trim(), max))
 }
 
-/// 3–64 characters of letters, digits, `.`, `_`, `-`.
+/// 3–64 ASCII letters, digits, `.`, `_`, `-`: the server's rule itself
+/// (`bms_types::rules::username`), so the two cannot drift apart.
 pub fn username(value: &str) -> Option<Check> {
-    let value = value.trim();
-    let length = value.chars().count();
-    if !(3..=64).contains(&length) {
-        return Some(Check::new("check.username_length"));
-    }
-    if !value.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Some(Check::new("check.username_charset"));
-    }
-    None
+    rules::username(value.trim()).map(Check::from_rule)
 }
 
 /// A plausible e-mail address (the server checks it fully).
@@ -67,20 +74,10 @@ pub fn email(value: &str) -> Option<Check> {
     (!valid).then(|| Check::new("check.email"))
 }
 
-/// The password policy rules the browser can check (the common-password list is server-side).
+/// The password policy rules the browser can check (`bms_types::rules::password_shape`, the
+/// server's own; the common-password list is server-side).
 pub fn new_password(password: &str, username: &str) -> Option<Check> {
-    let length = password.chars().count();
-    if length < PASSWORD_MIN_LENGTH {
-        return Some(Check::new("check.min_length").with("min", PASSWORD_MIN_LENGTH));
-    }
-    if length > 256 {
-        return Some(Check::new("check.max_length").with("max", 256));
-    }
-    let username = username.trim().to_lowercase();
-    if !username.is_empty() && password.to_lowercase().contains(&username) {
-        return Some(Check::new("check.contains_username"));
-    }
-    None
+    rules::password_shape(password, username, PASSWORD_MIN_LENGTH).into_iter().next().map(Check::from_rule)
 }
 
 /// The confirmation matches.
