@@ -508,6 +508,40 @@ test('the SPA is served with the security headers, immutable hashed assets and a
     assert.equal((await missingApi.json()).error.code, 'not_found');
 });
 
+test('sign-in and the dashboard come with the first load; other screens fetch their chunk when first shown', async () => {
+    const server = await serverWithAdmin();
+    const page = await newPage();
+    const modules = [];
+    page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.endsWith('.wasm')) modules.push(path);
+    });
+    await login(page, 'admin', ADMIN_PASSWORD, server.base);
+    await page.waitForSelector('.tiles');
+    assert.equal(modules.length, 1, `only the main module for sign-in and the dashboard: ${modules}`);
+
+    await page.click('nav >> text=Jobs');
+    await page.waitForSelector('table.jobs, .empty');
+    const jobScreens = modules.find((path) => /^\/split_job_screen_\d+-[0-9a-f]{16}\.wasm$/.test(path));
+    assert.ok(jobScreens, `the job screens' chunk was fetched: ${modules}`);
+    const afterJobs = modules.length;
+    await page.click('nav >> text=Executions');
+    await page.waitForSelector('table.executions, .empty');
+    assert.equal(modules.length, afterJobs, 'the results list comes with the job screens');
+
+    await page.click('nav >> text=Users');
+    await page.waitForSelector('table.users');
+    assert.ok(modules.some((path) => /^\/split_admin_screen_\d+-[0-9a-f]{16}\.wasm$/.test(path)), `the administration chunk: ${modules}`);
+    assert.equal(new Set(modules).size, modules.length, 'no module fetched twice');
+
+    // Chunks are content-hashed: served as WebAssembly, cached as immutable.
+    const chunk = await fetch(`${server.base}${jobScreens}`);
+    assert.equal(chunk.status, 200);
+    assert.equal(chunk.headers.get('content-type'), 'application/wasm');
+    assert.equal(chunk.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.deepEqual(page.errors, []);
+});
+
 test('with one-minute access tokens every call refreshes first, one at a time, and the session survives', async () => {
     // ACCESS_TOKEN_MINUTES=1 is inside the UI's 60-second refresh margin, so each request
     // refreshes before it is sent. The dashboard sends two at once: if refreshes were not
