@@ -1,5 +1,7 @@
 // End-to-end tests of the SPA: headless Debian Chromium driven by playwright-core, against
-// the real `bms` binary serving the built SPA (dist/) on a fresh temporary database.
+// the real `bms` binary serving the built SPA (dist/). Every test starts its own bms on a
+// fresh temporary database and sets up what it needs, so tests run in any order and one
+// failure does not cascade.
 //
 //   node --test frontend/e2e/          (scripts/test.sh runs it after building both)
 //
@@ -23,13 +25,9 @@ const SHOTS = process.env.SCREENSHOT_DIR ?? join(root, 'artifacts/screenshots');
 const ADMIN_PASSWORD = 'Tr1cky-Backup-Passphrase!';
 const VIEWER_PASSWORD = 'Another-Long-Passphrase-42';
 
-let server;
-let base;
-let firstPassword;
 let browser;
-let dataDir;
-const extraServers = [];
-
+// Every server a test started, stopped (and its data removed) after the suite.
+const servers = [];
 /** Starts bms on a free port; reads the port and the first admin's password from its log. */
 function startServer(extraEnv = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'bms-e2e-'));
@@ -57,7 +55,9 @@ function startServer(extraEnv = {}) {
             if (password && port && !started) {
                 started = true;
                 clearTimeout(timer);
-                resolvePromise({ child, dir, password: password[1], base: `http://127.0.0.1:${port[1]}` });
+                const server = { child, dir, password: password[1], base: `http://127.0.0.1:${port[1]}` };
+                servers.push(server);
+                resolvePromise(server);
             }
         });
         child.on('exit', (code) => reject(new Error(`bms exited with ${code}:\n${log}`)));
@@ -66,9 +66,6 @@ function startServer(extraEnv = {}) {
 
 before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer();
-    ({ base, password: firstPassword, dir: dataDir } = server);
-    server = server.child;
     browser = await chromium.launch({
         executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
         args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -78,11 +75,9 @@ before(async () => {
 
 after(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    for (const extra of extraServers) {
-        extra.child.kill('SIGTERM');
-        rmSync(extra.dir, { recursive: true, force: true });
+    for (const server of servers) {
+        server.child.kill('SIGTERM');
+        rmSync(server.dir, { recursive: true, force: true });
     }
 });
 
@@ -108,14 +103,14 @@ async function newPage(options = {}) {
 
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-async function login(page, username, password, at = base) {
+async function login(page, username, password, at) {
     await page.goto(`${at}/login`);
     await page.fill('#f-username', username);
     await page.fill('#f-password', password);
     await page.click('form button[type=submit]');
 }
 
-async function api(path, { method = 'GET', body, token, apiKey } = {}, at = base) {
+async function api(path, { method = 'GET', body, token, apiKey } = {}, at) {
     const headers = { 'Content-Type': 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (apiKey) headers['X-API-Key'] = apiKey;
@@ -134,22 +129,78 @@ async function refreshUntil(page, check, what) {
     assert.fail(`timed out waiting for ${what}`);
 }
 
-// The tests share one server and run in order: each builds on the state of the last.
-let jobUrl;
-let apiKey;
+/** Calls `check` until it returns something truthy (the server evaluates results in the background). */
+async function eventually(check, what) {
+    for (let attempt = 0; attempt < 60; attempt++) {
+        const value = await check();
+        if (value) return value;
+        await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+}
+
+// Each test starts from a server of its own (a fresh database), so it does not depend on
+// what another test did, or on the order they run in.
+
+/** A fresh server whose admin already replaced the first password (with ADMIN_PASSWORD). */
+async function serverWithAdmin(extraEnv = {}) {
+    const server = await startServer(extraEnv);
+    const first = await api('/api/v1/auth/login', { method: 'POST', body: { username: 'admin', password: server.password } }, server.base);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const changed = await api('/api/v1/auth/change-password', {
+        method: 'POST',
+        token: first.body.access_token,
+        body: { current_password: server.password, new_password: ADMIN_PASSWORD },
+    }, server.base);
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    server.token = changed.body.access_token;
+    server.api = (path, options = {}) => api(path, { token: server.token, ...options }, server.base);
+    return server;
+}
+
+/** Creates a job through the API; with `copies`, three copies (disk, NAS offsite, tape
+ * offline) and a successful run reported for each, waiting until the job is Up. */
+async function seedJob(server, { name = 'seeded job', copies = false } = {}) {
+    const created = await server.api('/api/v1/jobs', {
+        method: 'POST',
+        body: { name, job_type: 'file', backup_tool: 'robocopy', target_server: 'fileserver02', cron_expression: '0 3 * * *', timezone: 'Asia/Tokyo' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const job = created.body;
+    if (copies) {
+        const definitions = [
+            { copy_type: 'primary', media_type: 'disk', location: 'Tokyo DC' },
+            { copy_type: 'secondary', media_type: 'nas', location: 'Osaka DR', offsite: true },
+            { copy_type: 'offline', media_type: 'tape', location: 'Vault', offline: true },
+        ];
+        for (const definition of definitions) {
+            const copy = await server.api(`/api/v1/jobs/${job.id}/copies`, { method: 'POST', body: definition });
+            assert.equal(copy.status, 201, JSON.stringify(copy.body));
+            const finished = new Date();
+            const run = await server.api('/api/v1/executions', {
+                method: 'POST',
+                body: { job_id: job.id, copy_id: copy.body.id, result: 'success', started_at: new Date(finished.getTime() - 60000).toISOString(), finished_at: finished.toISOString() },
+            });
+            assert.equal(run.status, 201, JSON.stringify(run.body));
+        }
+        await eventually(async () => (await server.api(`/api/v1/jobs/${job.id}`)).body.status?.state === 'up', 'the seeded job to be Up');
+    }
+    return { ...job, url: `${server.base}/jobs/${job.id}` };
+}
 
 test('first login forces a password change; the form shows client and server field errors', async () => {
+    const { base, password: firstPassword } = await startServer();
     const page = await newPage();
     await page.goto(base);
     await page.waitForURL(`${base}/login`);
     await shot(page, '01-login');
 
-    await login(page, 'admin', 'wrong-password-123');
+    await login(page, 'admin', 'wrong-password-123', base);
     await page.waitForSelector('.error-box');
     assert.match(await page.textContent('.error-box'), /Wrong username or password/);
     assert.equal(await page.inputValue('#f-username'), 'admin', 'the username is kept after an error');
 
-    await login(page, 'admin', firstPassword);
+    await login(page, 'admin', firstPassword, base);
     await page.waitForURL(`${base}/change-password`);
     await page.fill('#f-current_password', firstPassword);
     await page.fill('#f-new_password', 'short');
@@ -171,8 +222,10 @@ test('first login forces a password change; the form shows client and server fie
 });
 
 test('an operator flow: create a job with copies, report through an API key and a ping URL, see the verdict change', async () => {
+    const server = await serverWithAdmin();
+    const { base } = server;
     const page = await newPage();
-    await login(page, 'admin', ADMIN_PASSWORD);
+    await login(page, 'admin', ADMIN_PASSWORD, base);
     await page.waitForSelector('.tiles');
 
     // Create an API key for the script first (shown once).
@@ -181,7 +234,7 @@ test('an operator flow: create a job with copies, report through an API key and 
     await page.fill('#key-form #f-name', 'nightly script');
     await page.click('#key-form button[type=submit]');
     await page.waitForSelector('#new-api-key');
-    apiKey = (await page.textContent('#new-api-key')).trim();
+    const apiKey = (await page.textContent('#new-api-key')).trim();
     assert.match(apiKey, /^bms_[0-9a-f]{64}$/);
     await page.click('.notice.secret button');
     await page.waitForFunction(() => document.querySelector('.notice.secret button')?.textContent === 'Copied');
@@ -209,8 +262,7 @@ test('an operator flow: create a job with copies, report through an API key and 
     await shot(page, '03-job-form-cron-preview');
     await page.click('#job-form button[type=submit]');
     await page.waitForURL(/\/jobs\/\d+$/);
-    jobUrl = page.url();
-    const jobId = Number(jobUrl.split('/').pop());
+    const jobId = Number(page.url().split('/').pop());
 
     // Before any copy or result, the copies rule fails.
     await page.waitForSelector('li.rule[data-rule=copies]');
@@ -234,8 +286,7 @@ test('an operator flow: create a job with copies, report through an API key and 
     await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length >= 3);
 
     // The script reports each copy's run with the API key...
-    const { body: session } = await api('/api/v1/auth/login', { method: 'POST', body: { username: 'admin', password: ADMIN_PASSWORD } });
-    const { body: stored } = await api(`/api/v1/jobs/${jobId}/copies`, { token: session.access_token });
+    const { body: stored } = await server.api(`/api/v1/jobs/${jobId}/copies`);
     assert.equal(stored.length, 3, 'three copies stored');
     const finished = new Date();
     const started = new Date(finished.getTime() - 25 * 60 * 1000);
@@ -245,7 +296,7 @@ test('an operator flow: create a job with copies, report through an API key and 
             apiKey,
             body: { job_id: jobId, copy_id: copy.id, result: 'success', started_at: started.toISOString(),
                 finished_at: finished.toISOString(), size_bytes: 5 * 1024 ** 3 },
-        });
+        }, base);
         assert.equal(result.status, 201, JSON.stringify(result.body));
     }
     // ...and the primary copy's run through the ping URL shown on the page.
@@ -287,8 +338,11 @@ test('an operator flow: create a job with copies, report through an API key and 
 });
 
 test('a viewer sees no write actions and gets a 403 message on a write URL', async () => {
+    const server = await serverWithAdmin();
+    const { base } = server;
+    const job = await seedJob(server);
     const admin = await newPage();
-    await login(admin, 'admin', ADMIN_PASSWORD);
+    await login(admin, 'admin', ADMIN_PASSWORD, base);
     await admin.waitForSelector('.tiles');
     await admin.click('nav >> text=Users');
     await admin.click('#new-user');
@@ -310,7 +364,7 @@ test('a viewer sees no write actions and gets a 403 message on a write URL', asy
     await shot(admin, '09-audit');
 
     const viewer = await newPage();
-    await login(viewer, 'noc', temporary);
+    await login(viewer, 'noc', temporary, base);
     await viewer.waitForURL(`${base}/change-password`);
     await viewer.fill('#f-current_password', temporary);
     await viewer.fill('#f-new_password', VIEWER_PASSWORD);
@@ -321,7 +375,7 @@ test('a viewer sees no write actions and gets a 403 message on a write URL', asy
     await viewer.waitForSelector('table.jobs');
     assert.equal(await viewer.locator('#new-job').count(), 0, 'no create button');
     assert.equal(await viewer.locator('nav >> text=Users').count(), 0, 'no admin navigation');
-    await viewer.goto(jobUrl);
+    await viewer.goto(job.url);
     await viewer.waitForSelector('li.rule');
     assert.equal(await viewer.locator('button:has-text("Delete")').count(), 0);
     assert.equal(await viewer.locator('#add-copy').count(), 0);
@@ -331,9 +385,8 @@ test('a viewer sees no write actions and gets a 403 message on a write URL', asy
     await shot(viewer, '10-viewer-forbidden');
 
     // Deactivating the account ends its sessions: the open page says so on the login screen.
-    const { body: session } = await api('/api/v1/auth/login', { method: 'POST', body: { username: 'admin', password: ADMIN_PASSWORD } });
-    const { body: users } = await api('/api/v1/users?q=noc', { token: session.access_token });
-    const deactivated = await api(`/api/v1/users/${users.data[0].id}/deactivate`, { method: 'POST', token: session.access_token, body: {} });
+    const { body: users } = await server.api('/api/v1/users?q=noc');
+    const deactivated = await server.api(`/api/v1/users/${users.data[0].id}/deactivate`, { method: 'POST', body: {} });
     assert.equal(deactivated.status, 200);
     await viewer.click('nav >> text=Executions');
     await viewer.waitForURL(`${base}/login`);
@@ -341,9 +394,72 @@ test('a viewer sees no write actions and gets a 403 message on a write URL', asy
     assert.deepEqual(viewer.errors, []);
 });
 
-test('switching to Japanese relabels the UI and is remembered', async () => {
+/** Records the query of every request the page sends to `pathname` from now on. */
+function recordRequests(page, pathname) {
+    const seen = [];
+    const listener = (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === pathname) seen.push(Object.fromEntries(url.searchParams));
+    };
+    page.on('request', listener);
+    return { seen, stop: () => page.off('request', listener) };
+}
+
+/** Clicks "Next" until the list says it is on page `number`. */
+async function goToPage(page, number) {
+    while (!(await page.textContent('.pagination span')).startsWith(`Page ${number} of`)) {
+        const before = await page.textContent('.pagination span');
+        await page.click('.pagination button:has-text("Next")');
+        await page.waitForFunction((text) => document.querySelector('.pagination span')?.textContent !== text, before);
+    }
+}
+
+/** Changes a filter on page 3 and checks that the list asked for page 1 with it, once. */
+async function changeFilterOnPage3(page, pathname, change, expected) {
+    await goToPage(page, 3);
+    const requests = recordRequests(page, pathname);
+    await change();
+    await page.waitForFunction(() => /^Page 1 of/.test(document.querySelector('.pagination span')?.textContent ?? ''));
+    // A second, late request (the old page reset one tick later) would arrive by now.
+    await page.waitForTimeout(500);
+    requests.stop();
+    assert.equal(requests.seen.length, 1, `one request, not ${JSON.stringify(requests.seen)}`);
+    assert.equal(requests.seen[0].page, '1', `page 1 asked for, not ${JSON.stringify(requests.seen)}`);
+    for (const [key, value] of Object.entries(expected)) {
+        if (value instanceof RegExp) assert.match(requests.seen[0][key] ?? '', value, key);
+        else assert.equal(requests.seen[0][key], value, key);
+    }
+}
+
+test('changing a filter on page 3 asks for page 1 of the new selection only, never the old page', async () => {
+    const server = await serverWithAdmin();
+    // Five pages of jobs (25 a page), and more than 100 audit entries (50 a page): every
+    // creation is audited.
+    for (let n = 1; n <= 110; n++) await seedJob(server, { name: `bulk job ${String(n).padStart(3, '0')}` });
     const page = await newPage();
-    await login(page, 'admin', ADMIN_PASSWORD);
+    await login(page, 'admin', ADMIN_PASSWORD, server.base);
+    await page.waitForSelector('.tiles');
+
+    await page.click('nav >> text=Jobs');
+    await page.waitForSelector('table.jobs');
+    await changeFilterOnPage3(page, '/api/v1/jobs', () => page.selectOption('#f-backup_tool', 'robocopy'), { backup_tool: 'robocopy' });
+    await changeFilterOnPage3(page, '/api/v1/jobs', () => page.fill('#f-q', 'bulk job'), { backup_tool: 'robocopy', q: 'bulk job' });
+
+    await page.click('nav >> text=Audit log');
+    await page.waitForSelector('table.audit');
+    await changeFilterOnPage3(page, '/api/v1/audit-log', () => page.fill('#f-action', 'job.create'), { action: 'job.create' });
+    await changeFilterOnPage3(page, '/api/v1/audit-log', () => page.fill('#f-audit-from', '2020-01-01'), {
+        action: 'job.create',
+        from: /^2019-12-31T15:00:00/, // the start of that day in the browser's zone (Asia/Tokyo)
+    });
+    assert.deepEqual(page.errors, []);
+});
+
+test('switching to Japanese relabels the UI and is remembered', async () => {
+    const server = await serverWithAdmin();
+    const job = await seedJob(server, { copies: true });
+    const page = await newPage();
+    await login(page, 'admin', ADMIN_PASSWORD, server.base);
     await page.waitForSelector('.tiles');
     await page.selectOption('#language', 'ja');
     await page.waitForFunction(() => document.querySelector('nav')?.textContent.includes('ジョブ'));
@@ -357,13 +473,14 @@ test('switching to Japanese relabels the UI and is remembered', async () => {
     await page.reload();
     await page.waitForSelector('table.jobs');
     assert.match(await page.textContent('nav'), /ダッシュボード/, 'the choice survives a reload');
-    await page.goto(jobUrl);
+    await page.goto(job.url);
     await page.waitForSelector('li.rule');
     assert.match(await page.textContent('li.rule[data-rule=copies]'), /データのコピーが3つ/);
     await shot(page, '12-job-detail-ja');
 });
 
 test('a browser whose language is Japanese starts in Japanese', async () => {
+    const { base } = await startServer();
     const page = await newPage({ locale: 'ja-JP' });
     await page.goto(`${base}/login`);
     await page.waitForSelector('form');
@@ -371,6 +488,7 @@ test('a browser whose language is Japanese starts in Japanese', async () => {
 });
 
 test('the SPA is served with the security headers, immutable hashed assets and an uncached index', async () => {
+    const { base } = await startServer();
     const index = await fetch(`${base}/jobs/42`);
     assert.equal(index.status, 200);
     assert.equal(index.headers.get('cache-control'), 'no-cache');
@@ -390,13 +508,46 @@ test('the SPA is served with the security headers, immutable hashed assets and a
     assert.equal((await missingApi.json()).error.code, 'not_found');
 });
 
+test('sign-in and the dashboard come with the first load; other screens fetch their chunk when first shown', async () => {
+    const server = await serverWithAdmin();
+    const page = await newPage();
+    const modules = [];
+    page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.endsWith('.wasm')) modules.push(path);
+    });
+    await login(page, 'admin', ADMIN_PASSWORD, server.base);
+    await page.waitForSelector('.tiles');
+    assert.equal(modules.length, 1, `only the main module for sign-in and the dashboard: ${modules}`);
+
+    await page.click('nav >> text=Jobs');
+    await page.waitForSelector('table.jobs, .empty');
+    const jobScreens = modules.find((path) => /^\/split_job_screen_\d+-[0-9a-f]{16}\.wasm$/.test(path));
+    assert.ok(jobScreens, `the job screens' chunk was fetched: ${modules}`);
+    const afterJobs = modules.length;
+    await page.click('nav >> text=Executions');
+    await page.waitForSelector('table.executions, .empty');
+    assert.equal(modules.length, afterJobs, 'the results list comes with the job screens');
+
+    await page.click('nav >> text=Users');
+    await page.waitForSelector('table.users');
+    assert.ok(modules.some((path) => /^\/split_admin_screen_\d+-[0-9a-f]{16}\.wasm$/.test(path)), `the administration chunk: ${modules}`);
+    assert.equal(new Set(modules).size, modules.length, 'no module fetched twice');
+
+    // Chunks are content-hashed: served as WebAssembly, cached as immutable.
+    const chunk = await fetch(`${server.base}${jobScreens}`);
+    assert.equal(chunk.status, 200);
+    assert.equal(chunk.headers.get('content-type'), 'application/wasm');
+    assert.equal(chunk.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.deepEqual(page.errors, []);
+});
+
 test('with one-minute access tokens every call refreshes first, one at a time, and the session survives', async () => {
     // ACCESS_TOKEN_MINUTES=1 is inside the UI's 60-second refresh margin, so each request
     // refreshes before it is sent. The dashboard sends two at once: if refreshes were not
     // serialised, both would present the same refresh token, and reuse detection would
     // revoke the session.
     const short = await startServer({ ACCESS_TOKEN_MINUTES: '1', SESSION_IDLE_TIMEOUT_MINUTES: '5' });
-    extraServers.push(short);
     const page = await newPage();
     await login(page, 'admin', short.password, short.base);
     await page.waitForURL(`${short.base}/change-password`);
@@ -424,10 +575,11 @@ test('with one-minute access tokens every call refreshes first, one at a time, a
 });
 
 test('thirty idle minutes without keyboard or mouse sign the person out with the reason', async () => {
+    const { base } = await serverWithAdmin();
     const page = await newPage();
     // The page's clock is Playwright's: 31 minutes pass in an instant.
     await page.clock.install();
-    await login(page, 'admin', ADMIN_PASSWORD);
+    await login(page, 'admin', ADMIN_PASSWORD, base);
     await page.waitForSelector('.tiles');
     await page.clock.fastForward('31:00');
     await page.waitForURL(`${base}/login`);

@@ -345,11 +345,6 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     Ok(response.user)
 }
 
-/// The signed-in user.
-pub async fn me() -> Result<UserDto, ApiError> {
-    get(url("/auth/me")).await
-}
-
 // ---- dashboard ----
 
 /// Tiles and the attention list.

@@ -3,7 +3,8 @@
 
 use bms_types::users::{Role, UserDto};
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::Lazy;
+use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
@@ -28,6 +29,8 @@ pub struct Session {
     pub boot_error: RwSignal<Option<ApiError>>,
     /// Last keyboard or pointer activity (`Date.now()` ms).
     pub last_activity: StoredValue<f64>,
+    /// Signs out, giving the reason to show on the login page.
+    pub sign_out: Action<SessionEnd, ()>,
 }
 
 impl Session {
@@ -38,6 +41,7 @@ impl Session {
             ended: RwSignal::new(None),
             boot_error: RwSignal::new(None),
             last_activity: StoredValue::new(js_sys::Date::now()),
+            sign_out: Action::new_local(|reason: &SessionEnd| api::logout(*reason)),
         }
     }
 
@@ -90,19 +94,30 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main">
                 {move || session.boot_error.get().map(|error| view! { <ErrorBox error=error/> })}
+                // The guard of a parent route applies to all its children; sign-in and the
+                // dashboard are in the main module, every other screen loads on navigation
+                // (see `pages`). Operator routes come first: `/jobs/new` is not a job id.
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
-                    <Route path=path!("/change-password") view=|| guarded(&[], pages::login::ForcedChangePage)/>
                     <Route path=path!("/") view=|| guarded(&[], pages::dashboard::DashboardPage)/>
-                    <Route path=path!("/jobs") view=|| guarded(&[], pages::jobs::JobListPage)/>
-                    <Route path=path!("/jobs/new") view=|| guarded(&[Role::Admin, Role::Operator], pages::job_form::NewJobPage)/>
-                    <Route path=path!("/jobs/:id") view=|| guarded(&[], pages::job_detail::JobDetailPage)/>
-                    <Route path=path!("/jobs/:id/edit") view=|| guarded(&[Role::Admin, Role::Operator], pages::job_form::EditJobPage)/>
-                    <Route path=path!("/executions") view=|| guarded(&[], pages::executions::ExecutionsPage)/>
-                    <Route path=path!("/admin/users") view=|| guarded(&[Role::Admin], pages::users::UsersPage)/>
-                    <Route path=path!("/admin/api-keys") view=|| guarded(&[Role::Admin, Role::Operator], pages::api_keys::ApiKeysPage)/>
-                    <Route path=path!("/admin/audit") view=|| guarded(&[Role::Admin, Role::Auditor], pages::audit::AuditPage)/>
-                    <Route path=path!("/profile") view=|| guarded(&[], pages::login::ProfilePage)/>
+                    <ParentRoute path=path!("") view=|| guarded(&[Role::Admin, Role::Operator], Outlet)>
+                        <Route path=path!("/jobs/new") view={Lazy::<pages::NewJob>::new()}/>
+                        <Route path=path!("/jobs/:id/edit") view={Lazy::<pages::EditJob>::new()}/>
+                        <Route path=path!("/admin/api-keys") view={Lazy::<pages::ApiKeys>::new()}/>
+                    </ParentRoute>
+                    <ParentRoute path=path!("") view=|| guarded(&[Role::Admin], Outlet)>
+                        <Route path=path!("/admin/users") view={Lazy::<pages::Users>::new()}/>
+                    </ParentRoute>
+                    <ParentRoute path=path!("") view=|| guarded(&[Role::Admin, Role::Auditor], Outlet)>
+                        <Route path=path!("/admin/audit") view={Lazy::<pages::Audit>::new()}/>
+                    </ParentRoute>
+                    <ParentRoute path=path!("") view=|| guarded(&[], Outlet)>
+                        <Route path=path!("/change-password") view={Lazy::<pages::ForcedChange>::new()}/>
+                        <Route path=path!("/jobs") view={Lazy::<pages::JobList>::new()}/>
+                        <Route path=path!("/jobs/:id") view={Lazy::<pages::JobDetail>::new()}/>
+                        <Route path=path!("/executions") view={Lazy::<pages::Executions>::new()}/>
+                        <Route path=path!("/profile") view={Lazy::<pages::Profile>::new()}/>
+                    </ParentRoute>
                 </Routes>
             </main>
             <footer class="footer">
@@ -163,7 +178,7 @@ fn watch_idle(session: Session) {
         let wall_mode = api::stored(WALL_MODE_KEY).as_deref() == Some("1");
         let idle = js_sys::Date::now() - session.last_activity.get_value();
         if signed_in && !wall_mode && idle > api::idle_timeout_ms() {
-            leptos::task::spawn_local(api::logout(SessionEnd::Idle));
+            session.sign_out.dispatch_local(SessionEnd::Idle);
         }
     });
 }
@@ -231,7 +246,9 @@ fn Header() -> impl IntoView {
                                 <button
                                     type="button"
                                     class="secondary"
-                                    on:click=move |_| leptos::task::spawn_local(api::logout(SessionEnd::LoggedOut))
+                                    on:click=move |_| {
+                                        session.sign_out.dispatch_local(SessionEnd::LoggedOut);
+                                    }
                                 >
                                     {tr("nav.logout")}
                                 </button>
@@ -243,8 +260,9 @@ fn Header() -> impl IntoView {
     }
 }
 
+/// The page for an address that names no screen.
 #[component]
-fn NotFound() -> impl IntoView {
+pub fn NotFound() -> impl IntoView {
     view! {
         <section class="panel">
             <h1>{tr("notfound.title")}</h1>

@@ -1,11 +1,13 @@
 //! Browser-side logic tested in headless Chromium (`wasm-bindgen-test`): catalogs and
-//! lookups, error decoding, formatting, form checks, chart geometry.
+//! lookups, error decoding, formatting, form checks, form state, chart geometry.
 
 use bms_types::{ErrorCode, FieldViolation};
 use bms_web::api::ApiError;
+use bms_web::components::FormState;
 use bms_web::i18n::{self, Catalog, EN_JSON, JA_JSON, Lang};
 use bms_web::{charts, format, validate};
 use chrono::{FixedOffset, TimeZone, Utc};
+use leptos::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -168,4 +170,61 @@ fn chart_lines_break_at_missing_days_and_stay_inside_the_plot() {
     assert!(charts::y_at(100.0, 100.0) < charts::y_at(0.0, 100.0), "higher values are drawn higher");
     assert_eq!(charts::y_at(150.0, 100.0), charts::y_at(100.0, 100.0), "clamped to the axis");
     assert!(charts::x_at(0, 30) < charts::x_at(29, 30));
+}
+
+/// Starts Leptos' task executor, as mounting the app does.
+fn start_tasks() {
+    use wasm_bindgen::JsCast;
+    let host = document().create_element("div").expect("a div");
+    leptos::mount::mount_to(host.unchecked_into(), || ()).forget();
+}
+
+/// Lets the tasks an action spawned finish.
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(20).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_forms_state_follows_the_action_that_submits_it() {
+    start_tasks();
+    let owner = Owner::new();
+    owner.set();
+    let refusal = ApiError::from_body(
+        422,
+        r#"{"error":{"code":"validation_failed","message":"invalid","details":[{"field":"name","rule":"required","message":"is required"}]}}"#,
+    );
+    // What the stand-in for the server answers next.
+    let answer = RwSignal::new(Err::<(), ApiError>(refusal));
+    let save = Action::new_local(move |_: &()| {
+        let result = answer.get_untracked();
+        async move { result }
+    });
+    let form = FormState::new(save);
+    assert!(!form.attempted() && !form.busy());
+
+    form.attempt();
+    assert!(form.attempted(), "a submit attempt shows the checks of untouched fields");
+    save.dispatch_local(());
+    assert!(form.busy(), "in flight");
+    settle().await;
+    assert!(!form.busy());
+    assert_eq!(form.server_error("name").as_deref(), Some("is required"));
+    assert_eq!(form.general_error(), None, "a field violation is shown at its field");
+    assert!(form.attempted(), "still attempted after a refusal");
+    form.clear_field("name");
+    assert_eq!(form.server_error("name"), None, "editing the field hides the server's complaint");
+
+    // The same complaint again: shown again, since it is a new answer.
+    form.attempt();
+    save.dispatch_local(());
+    settle().await;
+    assert_eq!(form.server_error("name").as_deref(), Some("is required"));
+
+    answer.set(Ok(()));
+    form.attempt();
+    save.dispatch_local(());
+    settle().await;
+    assert!(!form.attempted(), "a successful save starts the form afresh");
+    assert_eq!(form.server_error("name"), None);
+    owner.unset();
 }

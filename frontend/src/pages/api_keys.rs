@@ -1,14 +1,12 @@
 //! API keys for scripts and tools: create with scopes, an optional job restriction and
 //! expiry (the key is shown once, with a copy button), list, revoke.
 
-use bms_types::api_keys::{ApiKeyScope, CreateApiKeyRequest, ListApiKeysQuery};
+use bms_types::api_keys::{ApiKeyScope, CreateApiKeyRequest, CreatedApiKeyResponse, ListApiKeysQuery};
 use chrono::{NaiveDate, TimeZone, Utc};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{
-    CheckField, CreateForm, ErrorBox, Field, FormState, SecretNotice, confirm, paged_table, run_then_reload,
-};
+use crate::components::{CheckField, CreateForm, Field, FormState, SecretNotice, action_error, confirm, paged_table};
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::validate::{self, Check};
@@ -28,11 +26,11 @@ pub fn parse_job_ids(value: &str) -> Option<Vec<i64>> {
 pub fn ApiKeysPage() -> impl IntoView {
     let include_revoked = RwSignal::new(false);
     let page = RwSignal::new(1u32);
-    let version = RwSignal::new(0u32);
+    // The last created key, shown once.
     let created = RwSignal::new(None::<(String, String)>);
-    let error = RwSignal::new(None);
+    let revoke = Action::new_local(|id: &i64| api::revoke_api_key(*id));
     let keys = LocalResource::new(move || {
-        version.track();
+        revoke.version().track();
         let query = ListApiKeysQuery {
             page: Some(page.get()),
             per_page: Some(50),
@@ -46,9 +44,12 @@ pub fn ApiKeysPage() -> impl IntoView {
             {move || created.get().map(|(name, key)| view! {
                 <SecretNotice message="keys.created" param="name" label=name secret=key code_id="new-api-key"/>
             })}
-            {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
-            <CreateKey version=version created=created/>
-            <CheckField label="keys.include_revoked" name="include_revoked" value=include_revoked/>
+            {action_error(revoke)}
+            <CreateKey on_created=Callback::new(move |answer: CreatedApiKeyResponse| {
+                created.set(Some((answer.api_key.name, answer.key)));
+                keys.refetch();
+            })/>
+            <CheckField label="keys.include_revoked" name="include_revoked" value=include_revoked resets_page=page/>
             {move || {
                 paged_table(
                     keys.get().map(|r| r.map(|list| (list.data, list.meta))),
@@ -60,11 +61,10 @@ pub fn ApiKeysPage() -> impl IntoView {
                                     let id = key.id;
                                     let name = key.name.clone();
                                     let scopes: Vec<&'static str> = key.scopes.iter().map(|s| s.as_str()).collect();
-                                    let revoke = move |_| {
-                                        if !confirm(&t_with("keys.confirm_revoke", &[("name", name.clone())])) {
-                                            return;
+                                    let ask_revoke = move |_| {
+                                        if confirm(&t_with("keys.confirm_revoke", &[("name", name.clone())])) {
+                                            revoke.dispatch_local(id);
                                         }
-                                        run_then_reload(api::revoke_api_key(id), version, error);
                                     };
                                     let revoked = key.revoked_at;
                                     view! {
@@ -79,7 +79,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                                             <td class="actions">
                                                 {match revoked {
                                                     Some(at) => view! { <span class="muted">{move || t_with("keys.revoked_at", &[("time", format::datetime(at))])}</span> }.into_any(),
-                                                    None => view! { <button type="button" class="danger" on:click=revoke>{tr("keys.revoke")}</button> }.into_any(),
+                                                    None => view! { <button type="button" class="danger" on:click=ask_revoke>{tr("keys.revoke")}</button> }.into_any(),
                                                 }}
                                             </td>
                                         </tr>
@@ -92,19 +92,30 @@ pub fn ApiKeysPage() -> impl IntoView {
 }
 
 #[component]
-fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>) -> impl IntoView {
+fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
     let open = RwSignal::new(false);
-    let form = FormState::new();
     let name = RwSignal::new(String::new());
     let read = RwSignal::new(false);
     let ingest = RwSignal::new(true);
     let jobs = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
+    let create = Action::new_local(move |request: &CreateApiKeyRequest| {
+        let request = request.clone();
+        async move {
+            let answer = api::create_api_key(&request).await?;
+            name.set(String::new());
+            jobs.set(String::new());
+            open.set(false);
+            on_created.run(answer.clone());
+            Ok(answer)
+        }
+    });
+    let form = FormState::new(create);
     let name_check = Signal::derive(move || validate::required_text(&name.get(), 100).map(|c| c.message()));
     let jobs_check = Signal::derive(move || parse_job_ids(&jobs.get()).is_none().then(|| t("check.job_ids")));
     let scope_missing = move || !read.get() && !ingest.get();
     let submit = move |_: leptos::ev::SubmitEvent| {
-        form.attempted.set(true);
+        form.attempt();
         if name_check.get_untracked().is_some() || jobs_check.get_untracked().is_some() || scope_missing() {
             return;
         }
@@ -127,21 +138,7 @@ fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>
             expires_at,
             job_ids: (!job_ids.is_empty()).then_some(job_ids),
         };
-        form.busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::create_api_key(&request).await {
-                Ok(answer) => {
-                    created.set(Some((answer.api_key.name, answer.key)));
-                    name.set(String::new());
-                    jobs.set(String::new());
-                    form.succeeded();
-                    open.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => form.server.set(Some(error)),
-            }
-            form.busy.set(false);
-        });
+        create.dispatch_local(request);
     };
     view! {
         <CreateForm open=open button_id="new-key" form_id="key-form" title="keys.new" form=form on_submit=Callback::new(submit)>
@@ -155,7 +152,7 @@ fn CreateKey(version: RwSignal<u32>, created: RwSignal<Option<(String, String)>>
                 <CheckField label="enum.scope.read" name="scope_read" value=read/>
                 <CheckField label="enum.scope.ingest" name="scope_ingest" value=ingest/>
                 <small class="field-error" aria-live="polite">
-                    {move || (form.attempted.get() && scope_missing()).then(|| Check { key: "check.scopes", params: Vec::new() }.message())}
+                    {move || (form.attempted() && scope_missing()).then(|| Check { key: "check.scopes", params: Vec::new() }.message())}
                 </small>
             </fieldset>
         </CreateForm>

@@ -17,12 +17,8 @@ pub fn AuditPage() -> impl IntoView {
     let outcome = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    Effect::watch(
-        move || (action.get(), resource.get(), outcome.get(), from.get(), to.get()),
-        move |_, _, _| page.set(1),
-        false,
-    );
     let entries = LocalResource::new(move || {
         let query = ListAuditQuery {
             page: Some(page.get()),
@@ -40,11 +36,7 @@ pub fn AuditPage() -> impl IntoView {
         };
         async move { api::list_audit(&query).await }
     });
-    let verification = RwSignal::new(None);
-    let verify = move |_| {
-        verification.set(None);
-        leptos::task::spawn_local(async move { verification.set(Some(api::verify_audit().await)) });
-    };
+    let verify = Action::new_local(|_: &()| api::verify_audit());
     let outcomes = Signal::derive(|| {
         vec![
             ("success".to_owned(), t("enum.audit_outcome.success")),
@@ -55,7 +47,16 @@ pub fn AuditPage() -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{tr(label)}</label>
-                <input id=id type="search" placeholder=example prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input
+                    id=id
+                    type="search"
+                    placeholder=example
+                    prop:value=move || value.get()
+                    on:input=move |ev| {
+                        value.set(event_target_value(&ev));
+                        page.set(1);
+                    }
+                />
             </div>
         }
     };
@@ -64,10 +65,11 @@ pub fn AuditPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{tr("audit.title")}</h1>
                 <div class="page-actions">
-                    <button type="button" class="secondary" id="verify-audit" on:click=verify>{tr("audit.verify")}</button>
+                    <button type="button" class="secondary" id="verify-audit" on:click=move |_| { verify.dispatch_local(()); }>{tr("audit.verify")}</button>
                 </div>
             </div>
-            {move || verification.get().map(|result| match result {
+            // The last check's answer (hidden while a new check runs).
+            {move || verify.value().get().filter(|_| !verify.pending().get()).map(|result| match result {
                 Ok(report) if report.valid => view! {
                     <div class="notice ok" role="status">{move || t_with("audit.valid", &[("rows", report.rows_checked.to_string())])}</div>
                 }.into_any(),
@@ -81,9 +83,9 @@ pub fn AuditPage() -> impl IntoView {
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 {text_filter("f-action", "audit.action", action, "job.create")}
                 {text_filter("f-resource", "audit.resource", resource, "job")}
-                <SelectField label="audit.outcome" name="outcome" value=outcome blank="common.any" options=outcomes/>
-                <DateFilter id="f-audit-from" label="executions.from" value=from/>
-                <DateFilter id="f-audit-to" label="executions.to" value=to/>
+                <SelectField label="audit.outcome" name="outcome" value=outcome blank="common.any" options=outcomes resets_page=page/>
+                <DateFilter id="f-audit-from" label="executions.from" value=from page=page/>
+                <DateFilter id="f-audit-to" label="executions.to" value=to page=page/>
             </form>
             {move || {
                 paged_table(

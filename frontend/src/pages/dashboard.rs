@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bms_types::dashboard::{DashboardSeries, DashboardSummary};
 use bms_types::jobs::JobStateDto;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -19,35 +19,52 @@ use crate::i18n::{t, t_with, tr};
 const REFRESH: Duration = Duration::from_secs(30);
 const SERIES_DAYS: u32 = 30;
 
+/// One poll's answers and when they arrived.
+type Poll = (Result<DashboardSummary, ApiError>, Result<DashboardSeries, ApiError>, DateTime<Utc>);
+
+/// What the dashboard shows. A failed refresh keeps the last good figures on screen and shows
+/// the error above them: a wall screen should not go blank because of one missed poll.
+#[derive(Clone, Default, PartialEq)]
+struct Board {
+    summary: Option<Result<DashboardSummary, ApiError>>,
+    series: Option<Result<DashboardSeries, ApiError>>,
+    /// When the last poll that fully succeeded arrived.
+    updated: Option<DateTime<Utc>>,
+    /// Why the last poll failed, if it did.
+    refresh_error: Option<ApiError>,
+}
+
+impl Board {
+    /// The board after `poll`.
+    fn after(previous: Option<&Board>, (summary, series, at): Poll) -> Board {
+        let failed = summary.as_ref().err().or(series.as_ref().err()).cloned();
+        match previous {
+            Some(previous) if previous.summary.is_some() && failed.is_some() => {
+                Board { refresh_error: failed, ..previous.clone() }
+            }
+            _ => Board {
+                summary: Some(summary),
+                series: Some(series),
+                updated: if failed.is_none() { Some(at) } else { previous.and_then(|p| p.updated) },
+                refresh_error: failed,
+            },
+        }
+    }
+}
+
 /// The dashboard.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let summary = RwSignal::new(None::<Result<DashboardSummary, ApiError>>);
-    let series = RwSignal::new(None::<Result<DashboardSeries, ApiError>>);
-    let updated = RwSignal::new(None::<chrono::DateTime<Utc>>);
     let wall_mode = RwSignal::new(api::stored(WALL_MODE_KEY).as_deref() == Some("1"));
-    let refresh_error = RwSignal::new(None::<ApiError>);
-    let load = move || {
-        leptos::task::spawn_local(async move {
-            let (new_summary, new_series) =
-                futures::join!(api::dashboard_summary(), api::dashboard_series(SERIES_DAYS));
-            // A failed refresh keeps the last good figures on screen and shows the error
-            // above them: a wall screen should not go blank because of one missed poll.
-            let failed = new_summary.as_ref().err().or(new_series.as_ref().err()).cloned();
-            // `None`: the page was left while the request was in flight.
-            let Some(first_load) = summary.try_with_untracked(Option::is_none) else { return };
-            if failed.is_none() || first_load {
-                summary.set(Some(new_summary));
-                series.set(Some(new_series));
-            }
-            if failed.is_none() {
-                updated.set(Some(Utc::now()));
-            }
-            refresh_error.set(failed);
-        });
-    };
-    load();
-    every(REFRESH, load);
+    let poll = LocalResource::new(|| async {
+        let (summary, series) = futures::join!(api::dashboard_summary(), api::dashboard_series(SERIES_DAYS));
+        (summary, series, Utc::now())
+    });
+    every(REFRESH, move || poll.refetch());
+    let board = Memo::new(move |previous: Option<&Board>| match poll.get() {
+        Some(answers) => Board::after(previous, answers),
+        None => previous.cloned().unwrap_or_default(),
+    });
     let toggle_wall = move |_| {
         let on = !wall_mode.get_untracked();
         wall_mode.set(on);
@@ -60,26 +77,30 @@ pub fn DashboardPage() -> impl IntoView {
                 <div class="page-actions">
                     <span class="muted" aria-live="polite">
                         {move || {
-                            updated
-                                .get()
+                            board
+                                .with(|board| board.updated)
                                 .map(|at| t_with("dashboard.updated_at", &[("time", format::time_of_day(at))]))
                                 .unwrap_or_default()
                         }}
                     </span>
-                    <button type="button" class="secondary" on:click=move |_| load()>{tr("common.refresh")}</button>
+                    <button type="button" class="secondary" on:click=move |_| poll.refetch()>{tr("common.refresh")}</button>
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || wall_mode.get() on:change=toggle_wall/>
                         {tr("dashboard.wall_mode")}
                     </label>
                 </div>
             </div>
-            {move || refresh_error.get().filter(|_| summary.with(|s| matches!(s, Some(Ok(_))))).map(|error| view! { <ErrorBox error=error/> })}
-            {move || match summary.get() {
+            {move || {
+                board
+                    .with(|board| board.refresh_error.clone().filter(|_| matches!(board.summary, Some(Ok(_)))))
+                    .map(|error| view! { <ErrorBox error=error/> })
+            }}
+            {move || match board.with(|board| board.summary.clone()) {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorBox error=error/> }.into_any(),
                 Some(Ok(summary)) => view! { <Tiles summary=summary.clone()/><Attention summary=summary/> }.into_any(),
             }}
-            {move || match series.get() {
+            {move || match board.with(|board| board.series.clone()) {
                 Some(Ok(series)) => view! { <Charts series=series/> }.into_any(),
                 _ => ().into_any(),
             }}

@@ -3,7 +3,8 @@
 use bms_types::executions::{ExecutionDto, ExecutionResult, ExecutionSource, ListExecutionsQuery};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_query;
+use leptos_router::params::Params;
 
 use crate::api;
 use crate::components::{DateFilter, Empty, Pagination, ResultBadge, SelectField, enum_options, loaded, wire_names};
@@ -55,21 +56,26 @@ pub fn ExecutionTable(runs: Vec<ExecutionDto>, show_job: bool) -> impl IntoView 
     }
 }
 
+/// The filters a link may set in the URL (`/executions?job_id=3&result=failed`).
+#[derive(Params, Clone, Debug, Default, PartialEq)]
+pub struct ExecutionsUrl {
+    /// A result's wire name.
+    pub result: Option<String>,
+    /// One job's runs only.
+    pub job_id: Option<String>,
+}
+
 /// All results.
 #[component]
 pub fn ExecutionsPage() -> impl IntoView {
-    let query = use_query_map();
-    let result = RwSignal::new(query.with_untracked(|q| q.get("result").unwrap_or_default()));
+    let url = use_query::<ExecutionsUrl>().get_untracked().unwrap_or_default();
+    let result = RwSignal::new(url.result.unwrap_or_default());
     let source = RwSignal::new(String::new());
-    let job = RwSignal::new(query.with_untracked(|q| q.get("job_id").unwrap_or_default()));
+    let job = RwSignal::new(url.job_id.unwrap_or_default());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    Effect::watch(
-        move || (result.get(), source.get(), job.get(), from.get(), to.get()),
-        move |_, _, _| page.set(1),
-        false,
-    );
     let runs = LocalResource::new(move || {
         let request = ListExecutionsQuery {
             page: Some(page.get()),
@@ -87,16 +93,16 @@ pub fn ExecutionsPage() -> impl IntoView {
         <section>
             <div class="page-head"><h1>{tr("executions.title")}</h1></div>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <SelectField label="executions.result" name="result" value=result blank="common.any"
+                <SelectField label="executions.result" name="result" value=result blank="common.any" resets_page=page
                     options=enum_options("result", wire_names(ExecutionResult::ALL, ExecutionResult::as_str))/>
-                <SelectField label="executions.source" name="source" value=source blank="common.any"
+                <SelectField label="executions.source" name="source" value=source blank="common.any" resets_page=page
                     options=enum_options("source", wire_names(ExecutionSource::ALL, ExecutionSource::as_str))/>
                 <div class="field">
                     <label for="f-job">{tr("executions.job_id")}</label>
-                    <input id="f-job" type="number" min="1" prop:value=move || job.get() on:input=move |ev| job.set(event_target_value(&ev))/>
+                    <input id="f-job" type="number" min="1" prop:value=move || job.get() on:input=move |ev| { job.set(event_target_value(&ev)); page.set(1); }/>
                 </div>
-                <DateFilter id="f-from" label="executions.from" value=from/>
-                <DateFilter id="f-to" label="executions.to" value=to/>
+                <DateFilter id="f-from" label="executions.from" value=from page=page/>
+                <DateFilter id="f-to" label="executions.to" value=to page=page/>
             </form>
             {move || loaded(runs.get(), |list| {
                 if list.data.is_empty() {

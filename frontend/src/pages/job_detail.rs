@@ -10,44 +10,99 @@ use bms_types::jobs::{
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params};
+use leptos_router::params::Params;
 
-use crate::api;
-use crate::app::use_session;
+use crate::api::{self, ApiError};
+use crate::app::{NotFound, use_session};
 use crate::components::{
-    CheckField, ComplianceBadge, CopyButton, Empty, ErrorBox, Field, FormError, FormState, OutcomeBadge, Pagination,
-    SelectField, StateBadge, confirm, enum_options, every, loaded, run_then_reload, wire_names,
+    CheckField, ComplianceBadge, CopyButton, Empty, Field, FormError, FormState, OutcomeBadge, Pagination, SelectField,
+    StateBadge, action_error, confirm, enum_options, every, loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, enum_tr, t, t_with, tr};
+use crate::pages::executions::ExecutionTable;
 use crate::validate;
 
-/// The job page.
+/// The route's `:id`.
+#[derive(Params, Clone, Debug, PartialEq)]
+pub struct JobPath {
+    /// The job's id.
+    pub id: i64,
+}
+
+/// The job page (`/jobs/:id`); an id that is not a number names no page.
 #[component]
 pub fn JobDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let job_id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
-    // Bumped after every change on this page, and every 30 s, to reload what depends on it.
-    let version = RwSignal::new(0u32);
+    let path = use_params::<JobPath>();
+    move || match path.get() {
+        Ok(JobPath { id }) => view! { <JobDetail job_id=id/> }.into_any(),
+        Err(_) => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// A change to the job's copies.
+#[derive(Clone)]
+enum CopyChange {
+    Add(CreateCopyRequest),
+    Edit(i64, UpdateCopyRequest),
+    Remove(i64),
+}
+
+type CopyAction = Action<CopyChange, Result<(), ApiError>>;
+
+/// What the copy form is doing: `Some(None)` adds a copy, `Some(Some(copy))` edits one.
+type Editing = RwSignal<Option<Option<CopyDto>>>;
+
+#[component]
+fn JobDetail(job_id: i64) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    // Kept here rather than in the copies table, so a reload does not close a form that is
+    // being filled in.
+    let editing: Editing = RwSignal::new(None);
+    let change_copies: CopyAction = Action::new_local(move |change: &CopyChange| {
+        let change = change.clone();
+        async move {
+            match change {
+                CopyChange::Add(request) => api::create_copy(job_id, &request).await.map(drop)?,
+                CopyChange::Edit(copy_id, request) => api::update_copy(job_id, copy_id, &request).await.map(drop)?,
+                CopyChange::Remove(copy_id) => api::delete_copy(job_id, copy_id).await?,
+            }
+            editing.set(None);
+            Ok(())
+        }
+    });
+    let delete_job = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            api::delete_job(job_id).await?;
+            navigate("/jobs", Default::default());
+            Ok(())
+        }
+    });
+    // Everything on the page reloads every 30 s, on "Refresh", and after a copy change.
+    let reload = Trigger::new();
+    every(Duration::from_secs(30), move || reload.notify());
+    let changes = Signal::derive(move || {
+        reload.track();
+        change_copies.version().track();
+    });
     let job = LocalResource::new(move || {
-        version.track();
-        let id = job_id();
-        async move { api::get_job(id).await }
+        changes.track();
+        api::get_job(job_id)
     });
     let compliance = LocalResource::new(move || {
-        version.track();
-        let id = job_id();
-        async move { api::job_compliance(id).await }
+        changes.track();
+        api::job_compliance(job_id)
     });
     let copies = LocalResource::new(move || {
-        version.track();
-        let id = job_id();
-        async move { api::list_copies(id).await }
+        changes.track();
+        api::list_copies(job_id)
     });
-    every(Duration::from_secs(30), move || version.update(|v| *v += 1));
     view! {
         <section>
-            {move || loaded(job.get(), |job| view! { <JobHeader job=job version=version/> })}
+            {move || loaded(job.get(), |job| view! { <JobHeader job=job reload=reload delete=delete_job/> })}
             <div class="columns">
                 <section class="panel">
                     <h2>{tr("compliance.title")}</h2>
@@ -60,31 +115,35 @@ pub fn JobDetailPage() -> impl IntoView {
             </div>
             <section class="panel">
                 <h2>{tr("copies.title")}</h2>
-                {move || loaded(copies.get(), move |list| view! { <Copies job_id=job_id() copies=list version=version/> })}
+                {action_error(change_copies)}
+                {move || loaded(copies.get(), move |list| view! { <Copies copies=list editing=editing change=change_copies/> })}
+                <Show when=move || session.can_operate() && editing.with(Option::is_none)>
+                    <button type="button" id="add-copy" on:click=move |_| open_copy_form(editing, change_copies, None)>
+                        {tr("copies.add")}
+                    </button>
+                </Show>
+                {move || editing.get().map(|copy| view! { <CopyForm copy=copy editing=editing change=change_copies/> })}
             </section>
-            <History job_id=Signal::derive(job_id) version=version/>
+            <History job_id=job_id changes=changes/>
         </section>
     }
 }
 
+/// Opens the copy form without a complaint left over from an earlier one.
+fn open_copy_form(editing: Editing, change: CopyAction, copy: Option<CopyDto>) {
+    change.clear();
+    editing.set(Some(copy));
+}
+
 #[component]
-fn JobHeader(job: JobDto, version: RwSignal<u32>) -> impl IntoView {
+fn JobHeader(job: JobDto, reload: Trigger, delete: Action<(), Result<(), ApiError>>) -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
-    let error = RwSignal::new(None);
     let id = job.id;
     let name = job.name.clone();
-    let delete = move |_| {
-        if !confirm(&t_with("jobs.confirm_delete", &[("name", name.clone())])) {
-            return;
+    let ask_delete = move |_| {
+        if confirm(&t_with("jobs.confirm_delete", &[("name", name.clone())])) {
+            delete.dispatch_local(());
         }
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match api::delete_job(id).await {
-                Ok(()) => navigate("/jobs", Default::default()),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
     };
     let status = job.status.clone();
     let job_type = job.job_type.as_str();
@@ -96,16 +155,16 @@ fn JobHeader(job: JobDto, version: RwSignal<u32>) -> impl IntoView {
                 {status.as_ref().map(|s| view! { <StateBadge state=s.state/> " " <ComplianceBadge status=s.compliance_status/> })}
             </h1>
             <div class="page-actions">
-                <button type="button" class="secondary" on:click=move |_| version.update(|v| *v += 1)>{tr("common.refresh")}</button>
+                <button type="button" class="secondary" on:click=move |_| reload.notify()>{tr("common.refresh")}</button>
                 <Show when=move || session.can_operate()>
                     <A href=format!("/jobs/{id}/edit") attr:class="button">{tr("common.edit")}</A>
                 </Show>
                 <Show when=move || session.is_admin()>
-                    <button type="button" class="danger" on:click=delete.clone()>{tr("common.delete")}</button>
+                    <button type="button" class="danger" on:click=ask_delete.clone()>{tr("common.delete")}</button>
                 </Show>
             </div>
         </div>
-        {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
+        {action_error(delete)}
         <section class="panel">
             <dl class="details grid">
                 <dt>{tr("jobs.job_type")}</dt><dd>{enum_tr("job_type", job_type)}</dd>
@@ -235,10 +294,8 @@ fn ReportPanel(job: JobDto) -> impl IntoView {
 }
 
 #[component]
-fn Copies(job_id: i64, copies: Vec<CopyDto>, version: RwSignal<u32>) -> impl IntoView {
+fn Copies(copies: Vec<CopyDto>, editing: Editing, change: CopyAction) -> impl IntoView {
     let session = use_session();
-    let editing = RwSignal::new(None::<Option<CopyDto>>);
-    let error = RwSignal::new(None);
     let rows = copies
         .into_iter()
         .map(|copy| {
@@ -254,10 +311,9 @@ fn Copies(job_id: i64, copies: Vec<CopyDto>, version: RwSignal<u32>) -> impl Int
             .filter_map(|(on, key)| on.then_some(key))
             .collect();
             let remove = move |_| {
-                if !confirm(&t("copies.confirm_delete")) {
-                    return;
+                if confirm(&t("copies.confirm_delete")) {
+                    change.dispatch_local(CopyChange::Remove(copy_id));
                 }
-                run_then_reload(api::delete_copy(job_id, copy_id), version, error);
             };
             let copy_type = copy.copy_type.as_str();
             let media = copy.media_type.as_str();
@@ -273,7 +329,7 @@ fn Copies(job_id: i64, copies: Vec<CopyDto>, version: RwSignal<u32>) -> impl Int
                         <Show when=move || session.can_operate()>
                             <button type="button" class="secondary" on:click={
                                 let edit_copy = edit_copy.clone();
-                                move |_| editing.set(Some(Some(edit_copy.clone())))
+                                move |_| open_copy_form(editing, change, Some(edit_copy.clone()))
                             }>{tr("common.edit")}</button>
                         </Show>
                         <Show when=move || session.is_admin()>
@@ -285,7 +341,6 @@ fn Copies(job_id: i64, copies: Vec<CopyDto>, version: RwSignal<u32>) -> impl Int
         })
         .collect_view();
     view! {
-        {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
         <div class="table-wrap">
             <table>
                 <thead>
@@ -302,21 +357,12 @@ fn Copies(job_id: i64, copies: Vec<CopyDto>, version: RwSignal<u32>) -> impl Int
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <Show when=move || session.can_operate() && editing.with(Option::is_none)>
-            <button type="button" id="add-copy" on:click=move |_| editing.set(Some(None))>{tr("copies.add")}</button>
-        </Show>
-        {move || editing.get().map(|copy| view! { <CopyForm job_id=job_id copy=copy editing=editing version=version/> })}
     }
 }
 
 #[component]
-fn CopyForm(
-    job_id: i64,
-    copy: Option<CopyDto>,
-    editing: RwSignal<Option<Option<CopyDto>>>,
-    version: RwSignal<u32>,
-) -> impl IntoView {
-    let form = FormState::new();
+fn CopyForm(copy: Option<CopyDto>, editing: Editing, change: CopyAction) -> impl IntoView {
+    let form = FormState::new(change);
     let existing = copy.as_ref().map(|c| c.id);
     let copy_type = RwSignal::new(copy.as_ref().map_or("primary", |c| c.copy_type.as_str()).to_owned());
     let media = RwSignal::new(copy.as_ref().map_or("disk", |c| c.media_type.as_str()).to_owned());
@@ -334,7 +380,7 @@ fn CopyForm(
         Signal::derive(move || validate::optional_number(&freshness.get(), 1, 8784).map(|c| c.message()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        form.attempted.set(true);
+        form.attempt();
         if [location_check, path_check, freshness_check].iter().any(|c| c.get_untracked().is_some()) {
             return;
         }
@@ -344,47 +390,34 @@ fn CopyForm(
             return;
         };
         let hours = validate::parse_optional(&freshness.get_untracked()).map(|h| h as i32);
-        form.busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = match existing {
-                None => {
-                    let request = CreateCopyRequest {
-                        copy_type,
-                        media_type,
-                        location: Some(location.get_untracked()),
-                        storage_path: Some(storage_path.get_untracked()),
-                        offsite: Some(offsite.get_untracked()),
-                        offline: Some(offline.get_untracked()),
-                        immutable: Some(immutable.get_untracked()),
-                        encrypted: Some(encrypted.get_untracked()),
-                        freshness_hours: hours,
-                    };
-                    api::create_copy(job_id, &request).await
-                }
-                Some(copy_id) => {
-                    let request = UpdateCopyRequest {
-                        copy_type: Some(copy_type),
-                        media_type: Some(media_type),
-                        location: Some(location.get_untracked()),
-                        storage_path: Some(storage_path.get_untracked()),
-                        offsite: Some(offsite.get_untracked()),
-                        offline: Some(offline.get_untracked()),
-                        immutable: Some(immutable.get_untracked()),
-                        encrypted: Some(encrypted.get_untracked()),
-                        freshness_hours: Some(hours),
-                    };
-                    api::update_copy(job_id, copy_id, &request).await
-                }
-            };
-            form.busy.set(false);
-            match result {
-                Ok(_) => {
-                    editing.set(None);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => form.server.set(Some(error)),
-            }
-        });
+        let request = match existing {
+            None => CopyChange::Add(CreateCopyRequest {
+                copy_type,
+                media_type,
+                location: Some(location.get_untracked()),
+                storage_path: Some(storage_path.get_untracked()),
+                offsite: Some(offsite.get_untracked()),
+                offline: Some(offline.get_untracked()),
+                immutable: Some(immutable.get_untracked()),
+                encrypted: Some(encrypted.get_untracked()),
+                freshness_hours: hours,
+            }),
+            Some(copy_id) => CopyChange::Edit(
+                copy_id,
+                UpdateCopyRequest {
+                    copy_type: Some(copy_type),
+                    media_type: Some(media_type),
+                    location: Some(location.get_untracked()),
+                    storage_path: Some(storage_path.get_untracked()),
+                    offsite: Some(offsite.get_untracked()),
+                    offline: Some(offline.get_untracked()),
+                    immutable: Some(immutable.get_untracked()),
+                    encrypted: Some(encrypted.get_untracked()),
+                    freshness_hours: Some(hours),
+                },
+            ),
+        };
+        change.dispatch_local(request);
     };
     view! {
         <form class="panel inset" id="copy-form" on:submit=submit novalidate=true>
@@ -406,7 +439,7 @@ fn CopyForm(
             </div>
             <FormError form=form/>
             <div class="button-row">
-                <button type="submit" disabled=move || form.busy.get()>{tr("common.save")}</button>
+                <button type="submit" disabled=move || form.busy()>{tr("common.save")}</button>
                 <button type="button" class="secondary" on:click=move |_| editing.set(None)>{tr("common.cancel")}</button>
             </div>
         </form>
@@ -414,16 +447,16 @@ fn CopyForm(
 }
 
 #[component]
-fn History(job_id: Signal<i64>, version: RwSignal<u32>) -> impl IntoView {
+fn History(job_id: i64, changes: Signal<()>) -> impl IntoView {
     let result = RwSignal::new(String::new());
+    // The result filter sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    Effect::watch(move || result.get(), move |_, _, _| page.set(1), false);
     let runs = LocalResource::new(move || {
-        version.track();
+        changes.track();
         let query = ListExecutionsQuery {
             page: Some(page.get()),
             per_page: Some(20),
-            job_id: Some(job_id.get()),
+            job_id: Some(job_id),
             result: ExecutionResult::parse(&result.get()),
             ..Default::default()
         };
@@ -433,7 +466,7 @@ fn History(job_id: Signal<i64>, version: RwSignal<u32>) -> impl IntoView {
         <section class="panel">
             <h2>{tr("executions.history")}</h2>
             <div class="filters">
-                <SelectField label="executions.result" name="result" value=result blank="common.any"
+                <SelectField label="executions.result" name="result" value=result blank="common.any" resets_page=page
                     options=enum_options("result", wire_names(ExecutionResult::ALL, ExecutionResult::as_str))/>
             </div>
             {move || loaded(runs.get(), |list| {
@@ -442,7 +475,7 @@ fn History(job_id: Signal<i64>, version: RwSignal<u32>) -> impl IntoView {
                 }
                 let meta = list.meta;
                 view! {
-                    <crate::pages::executions::ExecutionTable runs=list.data show_job=false/>
+                    <ExecutionTable runs=list.data show_job=false/>
                     <Pagination meta=meta page=page/>
                 }
                     .into_any()

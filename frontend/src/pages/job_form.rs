@@ -6,15 +6,16 @@ use std::time::Duration;
 use bms_types::jobs::{
     BackupTool, ComplianceOverrides, CreateJobRequest, JobDto, JobType, SchedulePreviewQuery, UpdateJobRequest,
 };
-use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params};
 
 use crate::api::{self, ApiError};
+use crate::app::NotFound;
 use crate::components::{
-    CheckField, ErrorBox, Field, FormError, FormState, Loading, SelectField, enum_options, loaded, wire_names,
+    CheckField, Debounce, ErrorBox, Field, FormError, FormState, Loading, SelectField, enum_options, loaded, wire_names,
 };
 use crate::i18n::{self, t, tr};
+use crate::pages::job_detail::JobPath;
 use crate::{format, validate};
 
 /// The form's values as typed.
@@ -132,21 +133,30 @@ impl JobFields {
     }
 }
 
+/// What the form sends.
+#[derive(Clone)]
+enum JobSave {
+    Create(CreateJobRequest),
+    Update(i64, UpdateJobRequest),
+}
+
 /// `/jobs/new`.
 #[component]
 pub fn NewJobPage() -> impl IntoView {
     view! { <JobForm job=None/> }
 }
 
-/// `/jobs/:id/edit`.
+/// `/jobs/:id/edit`; an id that is not a number names no page.
 #[component]
 pub fn EditJobPage() -> impl IntoView {
-    let params = use_params_map();
-    let job = LocalResource::new(move || {
-        let id = params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
-        async move { api::get_job(id).await }
-    });
-    move || loaded(job.get(), |job| view! { <JobForm job=Some(job)/> })
+    let path = use_params::<JobPath>();
+    move || match path.get() {
+        Ok(JobPath { id }) => {
+            let job = LocalResource::new(move || api::get_job(id));
+            (move || loaded(job.get(), |job| view! { <JobForm job=Some(job)/> })).into_any()
+        }
+        Err(_) => view! { <NotFound/> }.into_any(),
+    }
 }
 
 fn checked(check: impl Fn() -> Option<validate::Check> + Send + Sync + 'static) -> Signal<Option<String>> {
@@ -156,9 +166,21 @@ fn checked(check: impl Fn() -> Option<validate::Check> + Send + Sync + 'static) 
 #[component]
 fn JobForm(job: Option<JobDto>) -> impl IntoView {
     let navigate = use_navigate();
-    let form = FormState::new();
     let existing = job.as_ref().map(|j| j.id);
     let fields = JobFields::new(job.as_ref());
+    let save = Action::new_local(move |request: &JobSave| {
+        let request = request.clone();
+        let navigate = navigate.clone();
+        async move {
+            let job = match request {
+                JobSave::Create(request) => api::create_job(&request).await?,
+                JobSave::Update(id, request) => api::update_job(id, &request).await?,
+            };
+            navigate(&format!("/jobs/{}", job.id), Default::default());
+            Ok(job)
+        }
+    });
+    let form = FormState::new(save);
     let f = fields;
     let checks = [
         ("name", checked(move || validate::required_text(&f.name.get(), 200))),
@@ -180,34 +202,28 @@ fn JobForm(job: Option<JobDto>) -> impl IntoView {
             checked(move || validate::optional_number(&f.min_offline.get(), 0, 20)),
         ),
     ];
+    // The schedule preview follows the cron and time zone fields 400 ms after the last edit.
+    let settled = RwSignal::new((f.cron.get_untracked(), f.timezone.get_untracked()));
+    let debounce = Debounce::new(Duration::from_millis(400));
+    let settle = Callback::new(move |()| {
+        debounce.call(move || settled.set((f.cron.get_untracked(), f.timezone.get_untracked())));
+    });
     let check = move |name: &str| {
         checks.iter().find(|(field, _)| *field == name).map_or_else(|| Signal::derive(|| None), |(_, check)| *check)
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        form.attempted.set(true);
+        form.attempt();
         if checks.iter().any(|(_, check)| check.get_untracked().is_some()) {
             return;
         }
-        form.busy.set(true);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            let result = match existing {
-                None => match fields.create_request() {
-                    Some(request) => api::create_job(&request).await,
-                    None => return,
-                },
-                Some(id) => match fields.update_request() {
-                    Some(request) => api::update_job(id, &request).await,
-                    None => return,
-                },
-            };
-            form.busy.set(false);
-            match result {
-                Ok(job) => navigate(&format!("/jobs/{}", job.id), Default::default()),
-                Err(error) => form.server.set(Some(error)),
-            }
-        });
+        let request = match existing {
+            None => fields.create_request().map(JobSave::Create),
+            Some(id) => fields.update_request().map(|request| JobSave::Update(id, request)),
+        };
+        if let Some(request) = request {
+            save.dispatch_local(request);
+        }
     };
     view! {
         <section class="panel">
@@ -228,12 +244,12 @@ fn JobForm(job: Option<JobDto>) -> impl IntoView {
                 <fieldset>
                     <legend>{tr("jobs.schedule")}</legend>
                     <div class="form-grid">
-                        <Field label="jobs.cron" name="cron_expression" value=f.cron form=form check=check("cron_expression") hint="jobs.cron_hint" placeholder="0 2 * * *"/>
-                        <Field label="jobs.timezone" name="timezone" value=f.timezone form=form check=check("timezone") placeholder="Asia/Tokyo"/>
+                        <Field label="jobs.cron" name="cron_expression" value=f.cron form=form check=check("cron_expression") hint="jobs.cron_hint" placeholder="0 2 * * *" on_edit=settle/>
+                        <Field label="jobs.timezone" name="timezone" value=f.timezone form=form check=check("timezone") placeholder="Asia/Tokyo" on_edit=settle/>
                         <Field label="jobs.grace_minutes" name="grace_minutes" value=f.grace form=form check=check("grace_minutes") kind="number"/>
                         <Field label="jobs.max_duration" name="max_duration_minutes" value=f.max_duration form=form check=check("max_duration_minutes") kind="number"/>
                     </div>
-                    <CronPreview cron=f.cron timezone=f.timezone/>
+                    <CronPreview settled=settled/>
                 </fieldset>
                 <details>
                     <summary>{tr("jobs.advanced")}</summary>
@@ -248,30 +264,17 @@ fn JobForm(job: Option<JobDto>) -> impl IntoView {
                 <CheckField label="jobs.is_active" name="is_active" value=f.is_active/>
                 <FormError form=form/>
                 <div class="button-row">
-                    <button type="submit" disabled=move || form.busy.get()>{tr("common.save")}</button>
+                    <button type="submit" disabled=move || form.busy()>{tr("common.save")}</button>
                 </div>
             </form>
         </section>
     }
 }
 
-/// The next five runs of the cron expression, fetched 400 ms after the last keystroke.
+/// The next five runs of the cron expression, asked 400 ms after the last keystroke in the
+/// cron or time zone field (`settled` is what they held then; see `JobForm`).
 #[component]
-fn CronPreview(cron: RwSignal<String>, timezone: RwSignal<String>) -> impl IntoView {
-    let settled = RwSignal::new((cron.get_untracked(), timezone.get_untracked()));
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-    Effect::watch(
-        move || (cron.get(), timezone.get()),
-        move |current, _, _| {
-            if let Some(handle) = pending.get_value() {
-                handle.clear();
-            }
-            let current = current.clone();
-            let handle = set_timeout_with_handle(move || settled.set(current), Duration::from_millis(400)).ok();
-            pending.set_value(handle);
-        },
-        false,
-    );
+fn CronPreview(settled: RwSignal<(String, String)>) -> impl IntoView {
     let preview = LocalResource::new(move || {
         let (cron, timezone) = settled.get();
         async move {
@@ -291,7 +294,7 @@ fn CronPreview(cron: RwSignal<String>, timezone: RwSignal<String>) -> impl IntoV
                 None => view! { <Loading/> }.into_any(),
                 Some(Ok(None)) => view! { <p class="muted">{tr("jobs.manual_hint")}</p> }.into_any(),
                 Some(Ok(Some(preview))) => {
-                    let zone = timezone.get_untracked();
+                    let zone = settled.with_untracked(|(_, zone)| zone.clone());
                     view! {
                         <p>{move || i18n::t_with("jobs.next_runs", &[("zone", zone.clone())])}</p>
                         <ol>

@@ -4,7 +4,8 @@
 use bms_types::jobs::{BackupTool, ComplianceStatusDto, JobStateDto, JobType, ListJobsQuery};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_query;
+use leptos_router::params::Params;
 
 use crate::api;
 use crate::app::use_session;
@@ -12,24 +13,33 @@ use crate::components::{ComplianceBadge, SelectField, StateBadge, enum_options, 
 use crate::format;
 use crate::i18n::{enum_tr, tr};
 
+/// The filters a link may set in the URL (`/jobs?state=late`).
+#[derive(Params, Clone, Debug, Default, PartialEq)]
+pub struct JobListUrl {
+    /// Search text.
+    pub q: Option<String>,
+    /// A state's wire name.
+    pub state: Option<String>,
+    /// A compliance status's wire name.
+    pub compliance_status: Option<String>,
+    /// A backup tool's wire name.
+    pub backup_tool: Option<String>,
+    /// A job type's wire name.
+    pub job_type: Option<String>,
+}
+
 /// Jobs with filters.
 #[component]
 pub fn JobListPage() -> impl IntoView {
     let session = use_session();
-    let query = use_query_map();
-    let initial = move |key: &str| query.with_untracked(|q| q.get(key).unwrap_or_default());
-    let search = RwSignal::new(initial("q"));
-    let state = RwSignal::new(initial("state"));
-    let compliance = RwSignal::new(initial("compliance_status"));
-    let tool = RwSignal::new(initial("backup_tool"));
-    let job_type = RwSignal::new(initial("job_type"));
+    let url = use_query::<JobListUrl>().get_untracked().unwrap_or_default();
+    let search = RwSignal::new(url.q.unwrap_or_default());
+    let state = RwSignal::new(url.state.unwrap_or_default());
+    let compliance = RwSignal::new(url.compliance_status.unwrap_or_default());
+    let tool = RwSignal::new(url.backup_tool.unwrap_or_default());
+    let job_type = RwSignal::new(url.job_type.unwrap_or_default());
+    // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    // Any filter change starts again at page 1.
-    Effect::watch(
-        move || (search.get(), state.get(), compliance.get(), tool.get(), job_type.get()),
-        move |_, _, _| page.set(1),
-        false,
-    );
     let jobs = LocalResource::new(move || {
         let request = ListJobsQuery {
             page: Some(page.get()),
@@ -60,16 +70,19 @@ pub fn JobListPage() -> impl IntoView {
                         type="search"
                         placeholder=tr("jobs.search_placeholder")
                         prop:value=move || search.get()
-                        on:input=move |ev| search.set(event_target_value(&ev))
+                        on:input=move |ev| {
+                            search.set(event_target_value(&ev));
+                            page.set(1);
+                        }
                     />
                 </div>
-                <SelectField label="jobs.state" name="state" value=state blank="common.any"
+                <SelectField label="jobs.state" name="state" value=state blank="common.any" resets_page=page
                     options=enum_options("state", wire_names(JobStateDto::ALL, JobStateDto::as_str))/>
-                <SelectField label="jobs.compliance" name="compliance_status" value=compliance blank="common.any"
+                <SelectField label="jobs.compliance" name="compliance_status" value=compliance blank="common.any" resets_page=page
                     options=enum_options("compliance", wire_names(ComplianceStatusDto::ALL, ComplianceStatusDto::as_str))/>
-                <SelectField label="jobs.backup_tool" name="backup_tool" value=tool blank="common.any"
+                <SelectField label="jobs.backup_tool" name="backup_tool" value=tool blank="common.any" resets_page=page
                     options=enum_options("tool", wire_names(BackupTool::ALL, BackupTool::as_str))/>
-                <SelectField label="jobs.job_type" name="job_type" value=job_type blank="common.any"
+                <SelectField label="jobs.job_type" name="job_type" value=job_type blank="common.any" resets_page=page
                     options=enum_options("job_type", wire_names(JobType::ALL, JobType::as_str))/>
             </form>
             {move || {

@@ -18,19 +18,11 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let form = FormState::new();
-    let username_check = Signal::derive(move || validate::required(&username.get()).map(|c| c.message()));
-    let password_check = Signal::derive(move || validate::required(&password.get()).map(|c| c.message()));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        form.attempted.set(true);
-        if username_check.get_untracked().is_some() || password_check.get_untracked().is_some() {
-            return;
-        }
-        form.busy.set(true);
+    let login = Action::new_local(move |(name, secret): &(String, String)| {
+        let (name, secret) = (name.clone(), secret.clone());
         let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match api::login(username.get_untracked(), password.get_untracked()).await {
+        async move {
+            match api::login(name, secret).await {
                 Ok(user) => {
                     session.ended.set(None);
                     session.boot_error.set(None);
@@ -38,15 +30,26 @@ pub fn LoginPage() -> impl IntoView {
                     let target = if user.must_change_password { "/change-password" } else { "/" };
                     session.user.set(Some(user));
                     navigate(target, Default::default());
+                    Ok(())
                 }
                 Err(error) => {
                     // Keep the username, clear the password: the usual sign-in convention.
                     password.set(String::new());
-                    form.server.set(Some(error));
+                    Err(error)
                 }
             }
-            form.busy.set(false);
-        });
+        }
+    });
+    let form = FormState::new(login);
+    let username_check = Signal::derive(move || validate::required(&username.get()).map(|c| c.message()));
+    let password_check = Signal::derive(move || validate::required(&password.get()).map(|c| c.message()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.attempt();
+        if username_check.get_untracked().is_some() || password_check.get_untracked().is_some() {
+            return;
+        }
+        login.dispatch_local((username.get_untracked(), password.get_untracked()));
     };
     let ended = move || {
         session.ended.get().map(|reason| {
@@ -72,7 +75,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Field label="login.username" name="username" value=username form=form check=username_check autocomplete="username" required=true/>
                 <Field label="login.password" name="password" value=password form=form check=password_check kind="password" autocomplete="current-password" required=true/>
                 <FormError form=form/>
-                <button type="submit" disabled=move || form.busy.get()>{tr("login.submit")}</button>
+                <button type="submit" disabled=move || form.busy()>{tr("login.submit")}</button>
             </form>
         </section>
     }
@@ -89,38 +92,35 @@ fn ChangePasswordForm(
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let done = RwSignal::new(false);
-    let form = FormState::new();
+    let change = Action::new_local(move |(old, chosen): &(String, String)| {
+        let (old, chosen) = (old.clone(), chosen.clone());
+        let navigate = navigate.clone();
+        async move {
+            let user = api::change_password(old, chosen).await?;
+            session.user.set(Some(user));
+            for field in [current, new, repeat] {
+                field.set(String::new());
+            }
+            if let Some(target) = after {
+                navigate(target, Default::default());
+            }
+            Ok(())
+        }
+    });
+    let form = FormState::new(change);
+    // "Changed" shows after a successful change, until the next submit.
+    let done = move || !form.attempted() && change.value().with(|answer| matches!(answer, Some(Ok(()))));
     let username = move || session.user.with(|user| user.as_ref().map(|u| u.username.clone()).unwrap_or_default());
     let current_check = Signal::derive(move || validate::required(&current.get()).map(|c| c.message()));
     let new_check = Signal::derive(move || validate::new_password(&new.get(), &username()).map(|c| c.message()));
     let repeat_check = Signal::derive(move || validate::confirmation(&new.get(), &repeat.get()).map(|c| c.message()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        form.attempted.set(true);
-        done.set(false);
+        form.attempt();
         if [current_check, new_check, repeat_check].iter().any(|check| check.get_untracked().is_some()) {
             return;
         }
-        form.busy.set(true);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match api::change_password(current.get_untracked(), new.get_untracked()).await {
-                Ok(user) => {
-                    session.user.set(Some(user));
-                    form.succeeded();
-                    for field in [current, new, repeat] {
-                        field.set(String::new());
-                    }
-                    match after {
-                        Some(target) => navigate(target, Default::default()),
-                        None => done.set(true),
-                    }
-                }
-                Err(error) => form.server.set(Some(error)),
-            }
-            form.busy.set(false);
-        });
+        change.dispatch_local((current.get_untracked(), new.get_untracked()));
     };
     view! {
         <form on:submit=submit novalidate=true>
@@ -128,10 +128,10 @@ fn ChangePasswordForm(
             <Field label="password.new" name="new_password" value=new form=form check=new_check kind="password" autocomplete="new-password" hint="password.hint" required=true/>
             <Field label="password.repeat" name="repeat_password" value=repeat form=form check=repeat_check kind="password" autocomplete="new-password" required=true/>
             <FormError form=form/>
-            <Show when=move || done.get()>
+            <Show when=done>
                 <div class="notice" role="status">{tr("password.changed")}</div>
             </Show>
-            <button type="submit" disabled=move || form.busy.get()>{tr("password.submit")}</button>
+            <button type="submit" disabled=move || form.busy()>{tr("password.submit")}</button>
         </form>
     }
 }
@@ -147,7 +147,7 @@ pub fn ForcedChangePage() -> impl IntoView {
                 <p>{tr("password.forced_body")}</p>
             </Show>
             <ChangePasswordForm after=Some("/")/>
-            <button type="button" class="link" on:click=move |_| leptos::task::spawn_local(api::logout(SessionEnd::LoggedOut))>
+            <button type="button" class="link" on:click=move |_| { session.sign_out.dispatch_local(SessionEnd::LoggedOut); }>
                 {tr("nav.logout")}
             </button>
         </section>

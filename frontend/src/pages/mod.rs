@@ -1,4 +1,19 @@
-//! One module per screen.
+//! One module per screen, and the screens that load on navigation.
+//!
+//! Sign-in and the dashboard are in the main WASM module. Every other screen is a
+//! [`LazyRoute`] whose view comes from one of three `#[lazy]` groups: the job screens
+//! (with the results list, which shares the job page's table), the administration
+//! screens, and the account screens. Built with the `split` feature
+//! (`scripts/build-spa.sh`), each group's code is cut into its own chunk, fetched the first
+//! time one of its screens is visited, so the first load does not grow with each screen
+//! added. One group per kind of work rather than one per screen: wasm-split puts the code
+//! that several splits share into a chunk per combination of them, and ten splits made a
+//! first visit to the job list fetch 24 files; three make it at most four.
+//! Without the feature (`trunk serve`, the browser tests) the groups are ordinary
+//! functions in one module.
+
+use leptos::prelude::*;
+use leptos_router::LazyRoute;
 
 pub mod api_keys;
 pub mod audit;
@@ -9,3 +24,125 @@ pub mod job_form;
 pub mod jobs;
 pub mod login;
 pub mod users;
+
+/// The job screens and the results list.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum JobScreen {
+    List,
+    Detail,
+    New,
+    Edit,
+    Executions,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn job_screen(screen: JobScreen) -> AnyView {
+    match screen {
+        JobScreen::List => jobs::JobListPage().into_any(),
+        JobScreen::Detail => job_detail::JobDetailPage().into_any(),
+        JobScreen::New => job_form::NewJobPage().into_any(),
+        JobScreen::Edit => job_form::EditJobPage().into_any(),
+        JobScreen::Executions => executions::ExecutionsPage().into_any(),
+    }
+}
+
+/// The administration screens.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum AdminScreen {
+    Users,
+    ApiKeys,
+    Audit,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn admin_screen(screen: AdminScreen) -> AnyView {
+    match screen {
+        AdminScreen::Users => users::UsersPage().into_any(),
+        AdminScreen::ApiKeys => api_keys::ApiKeysPage().into_any(),
+        AdminScreen::Audit => audit::AuditPage().into_any(),
+    }
+}
+
+/// The signed-in person's own screens.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum AccountScreen {
+    ForcedChange,
+    Profile,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn account_screen(screen: AccountScreen) -> AnyView {
+    match screen {
+        AccountScreen::ForcedChange => login::ForcedChangePage().into_any(),
+        AccountScreen::Profile => login::ProfilePage().into_any(),
+    }
+}
+
+/// `lazy_screen!(Route, group, Screen)`: a route type whose view is `group(Screen)`,
+/// awaited when the group is split out.
+macro_rules! lazy_screen {
+    ($(#[$doc:meta])* $route:ident, $group:ident($screen:expr)) => {
+        $(#[$doc])*
+        pub struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            #[cfg(feature = "split")]
+            async fn view(_: Self) -> AnyView {
+                $group($screen).await
+            }
+
+            #[cfg(not(feature = "split"))]
+            async fn view(_: Self) -> AnyView {
+                $group($screen)
+            }
+        }
+    };
+}
+
+lazy_screen!(
+    /// `/jobs`.
+    JobList, job_screen(JobScreen::List)
+);
+lazy_screen!(
+    /// `/jobs/:id`.
+    JobDetail, job_screen(JobScreen::Detail)
+);
+lazy_screen!(
+    /// `/jobs/new`.
+    NewJob, job_screen(JobScreen::New)
+);
+lazy_screen!(
+    /// `/jobs/:id/edit`.
+    EditJob, job_screen(JobScreen::Edit)
+);
+lazy_screen!(
+    /// `/executions`.
+    Executions, job_screen(JobScreen::Executions)
+);
+lazy_screen!(
+    /// `/admin/users`.
+    Users, admin_screen(AdminScreen::Users)
+);
+lazy_screen!(
+    /// `/admin/api-keys`.
+    ApiKeys, admin_screen(AdminScreen::ApiKeys)
+);
+lazy_screen!(
+    /// `/admin/audit`.
+    Audit, admin_screen(AdminScreen::Audit)
+);
+lazy_screen!(
+    /// `/change-password`.
+    ForcedChange, account_screen(AccountScreen::ForcedChange)
+);
+lazy_screen!(
+    /// `/profile`.
+    Profile, account_screen(AccountScreen::Profile)
+);

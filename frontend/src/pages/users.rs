@@ -1,15 +1,14 @@
 //! User administration (admins): create, change role, deactivate / activate, unlock, and
 //! reset the password (the temporary password is shown once).
 
-use bms_types::users::{CreateUserRequest, ListUsersQuery, Role, UpdateUserRequest, UserDto};
+use bms_types::users::{CreateUserRequest, CreatedUserResponse, ListUsersQuery, Role, UpdateUserRequest, UserDto};
 use chrono::Utc;
 use leptos::prelude::*;
 
 use crate::api;
 use crate::app::use_session;
 use crate::components::{
-    CreateForm, ErrorBox, Field, FormState, SecretNotice, SelectField, confirm, enum_options, paged_table,
-    run_then_reload,
+    CreateForm, Field, FormState, SecretNotice, SelectField, action_error, confirm, enum_options, paged_table,
 };
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
@@ -19,16 +18,45 @@ fn role_names() -> Vec<&'static str> {
     Role::ALL.iter().map(|role| role.as_str()).collect()
 }
 
+/// A change to one user from the list.
+#[derive(Clone, Copy)]
+enum UserChange {
+    Role(Role),
+    /// `deactivate`, `activate` or `unlock`.
+    Toggle(&'static str),
+    ResetPassword,
+}
+
 /// The users screen.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
-    let version = RwSignal::new(0u32);
+    // The temporary password of the last created or reset account, shown once.
     let secret = RwSignal::new(None::<(String, String)>);
-    let error = RwSignal::new(None);
+    let change = Action::new_local(move |(id, change): &(i64, UserChange)| {
+        let (id, change) = (*id, *change);
+        async move {
+            match change {
+                UserChange::Role(role) => {
+                    let request = UpdateUserRequest { role: Some(role), ..Default::default() };
+                    api::update_user(id, &request).await.map(drop)
+                }
+                UserChange::Toggle(action) => api::user_action(id, action).await.map(drop),
+                UserChange::ResetPassword => {
+                    let answer = api::reset_password(id).await?;
+                    if let Some(password) = answer.temporary_password {
+                        secret.set(Some((answer.user.username, password)));
+                    }
+                    Ok(())
+                }
+            }
+        }
+    });
+    // Reloaded after every change, refused ones too: after a refused role change (the last
+    // administrator, say) the list shows the role that is really stored.
     let users = LocalResource::new(move || {
-        version.track();
+        change.version().track();
         let query = ListUsersQuery {
             page: Some(page.get()),
             per_page: Some(50),
@@ -43,8 +71,13 @@ pub fn UsersPage() -> impl IntoView {
             {move || secret.get().map(|(username, password)| view! {
                 <SecretNotice message="users.temporary_password" param="username" label=username secret=password code_id="temporary-password"/>
             })}
-            {move || error.get().map(|error| view! { <ErrorBox error=error/> })}
-            <CreateUser version=version secret=secret/>
+            {action_error(change)}
+            <CreateUser on_created=Callback::new(move |created: CreatedUserResponse| {
+                if let Some(password) = created.temporary_password {
+                    secret.set(Some((created.user.username, password)));
+                }
+                users.refetch();
+            })/>
             <div class="filters">
                 <div class="field">
                     <label for="f-user-q">{tr("common.search")}</label>
@@ -58,7 +91,7 @@ pub fn UsersPage() -> impl IntoView {
                     "users.empty",
                     "users",
                     &["users.username", "users.full_name", "users.email", "users.role", "users.status", "users.last_login", ""],
-                    move |user| view! { <UserRow user=user version=version secret=secret error=error/> },
+                    move |user| view! { <UserRow user=user change=change/> },
                 )
             }}
         </section>
@@ -66,51 +99,26 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserRow(
-    user: UserDto,
-    version: RwSignal<u32>,
-    secret: RwSignal<Option<(String, String)>>,
-    error: RwSignal<Option<api::ApiError>>,
-) -> impl IntoView {
+fn UserRow(user: UserDto, change: Action<(i64, UserChange), Result<(), api::ApiError>>) -> impl IntoView {
     let session = use_session();
     let id = user.id;
     let is_self = session.user.with_untracked(|me| me.as_ref().is_some_and(|me| me.id == id));
-    let role = RwSignal::new(user.role.as_str().to_owned());
+    let stored_role = user.role.as_str();
     let locked = user.locked_until.is_some_and(|until| until > Utc::now());
-    let run = move |action: &'static str| run_then_reload(api::user_action(id, action), version, error);
+    let run = move |action: &'static str| {
+        change.dispatch_local((id, UserChange::Toggle(action)));
+    };
     let username = user.username.clone();
     let reset = move |_| {
-        if !confirm(&t_with("users.confirm_reset", &[("username", username.clone())])) {
-            return;
+        if confirm(&t_with("users.confirm_reset", &[("username", username.clone())])) {
+            change.dispatch_local((id, UserChange::ResetPassword));
         }
-        leptos::task::spawn_local(async move {
-            match api::reset_password(id).await {
-                Ok(answer) => {
-                    if let Some(password) = answer.temporary_password {
-                        secret.set(Some((answer.user.username, password)));
-                    }
-                    version.update(|v| *v += 1);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
     };
-    Effect::watch(
-        move || role.get(),
-        move |new_role, _, _| {
-            let Some(new_role) = Role::parse(new_role) else { return };
-            leptos::task::spawn_local(async move {
-                let request = UpdateUserRequest { role: Some(new_role), ..Default::default() };
-                // Reload either way: on a refusal (the last administrator, say) the list
-                // shows the role that is really stored.
-                if let Err(failure) = api::update_user(id, &request).await {
-                    error.set(Some(failure));
-                }
-                version.update(|v| *v += 1);
-            });
-        },
-        false,
-    );
+    let change_role = move |ev| {
+        if let Some(role) = Role::parse(&event_target_value(&ev)) {
+            change.dispatch_local((id, UserChange::Role(role)));
+        }
+    };
     let status_key = if !user.is_active {
         "users.inactive"
     } else if locked {
@@ -126,13 +134,12 @@ fn UserRow(
             <td>{user.email.clone()}</td>
             <td>
                 {if is_self {
-                    let role = user.role.as_str();
-                    view! { <span>{enum_tr("role", role)}</span> }.into_any()
+                    view! { <span>{enum_tr("role", stored_role)}</span> }.into_any()
                 } else {
                     view! {
-                        <select aria-label=tr("users.role") on:change=move |ev| role.set(event_target_value(&ev))>
+                        <select aria-label=tr("users.role") on:change=change_role>
                             {role_names().into_iter().map(|name| view! {
-                                <option value=name selected=role.get_untracked() == name>{enum_tr("role", name)}</option>
+                                <option value=name selected=stored_role == name>{enum_tr("role", name)}</option>
                             }).collect_view()}
                         </select>
                     }.into_any()
@@ -156,20 +163,32 @@ fn UserRow(
 }
 
 #[component]
-fn CreateUser(version: RwSignal<u32>, secret: RwSignal<Option<(String, String)>>) -> impl IntoView {
+fn CreateUser(on_created: Callback<CreatedUserResponse>) -> impl IntoView {
     let open = RwSignal::new(false);
-    let form = FormState::new();
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let full_name = RwSignal::new(String::new());
     let department = RwSignal::new(String::new());
     let role = RwSignal::new("viewer".to_owned());
+    let create = Action::new_local(move |request: &CreateUserRequest| {
+        let request = request.clone();
+        async move {
+            let created = api::create_user(&request).await?;
+            for field in [username, email, full_name, department] {
+                field.set(String::new());
+            }
+            open.set(false);
+            on_created.run(created.clone());
+            Ok(created)
+        }
+    });
+    let form = FormState::new(create);
     let username_check = Signal::derive(move || validate::username(&username.get()).map(|c| c.message()));
     let email_check = Signal::derive(move || validate::email(&email.get()).map(|c| c.message()));
     let name_check = Signal::derive(move || validate::max_length(&full_name.get(), 200).map(|c| c.message()));
     let department_check = Signal::derive(move || validate::max_length(&department.get(), 200).map(|c| c.message()));
     let submit = move |_: leptos::ev::SubmitEvent| {
-        form.attempted.set(true);
+        form.attempt();
         if [username_check, email_check, name_check, department_check].iter().any(|c| c.get_untracked().is_some()) {
             return;
         }
@@ -183,24 +202,7 @@ fn CreateUser(version: RwSignal<u32>, secret: RwSignal<Option<(String, String)>>
             password: None,
             must_change_password: Some(true),
         };
-        form.busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::create_user(&request).await {
-                Ok(created) => {
-                    if let Some(password) = created.temporary_password {
-                        secret.set(Some((created.user.username, password)));
-                    }
-                    for field in [username, email, full_name, department] {
-                        field.set(String::new());
-                    }
-                    form.succeeded();
-                    open.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(error) => form.server.set(Some(error)),
-            }
-            form.busy.set(false);
-        });
+        create.dispatch_local(request);
     };
     view! {
         <CreateForm open=open button_id="new-user" form_id="user-form" title="users.new" form=form on_submit=Callback::new(submit)>

@@ -1,0 +1,33 @@
+//! Coloured badges for job states, compliance statuses, rule outcomes and run results.
+
+use bms_types::jobs::{ComplianceStatusDto, JobStateDto, RuleOutcomeDto};
+use leptos::prelude::*;
+
+use crate::i18n::enum_tr;
+
+/// A job's state as a coloured badge.
+#[component]
+pub fn StateBadge(state: JobStateDto) -> impl IntoView {
+    let value = state.as_str();
+    view! { <span class=format!("badge state-{value}")>{enum_tr("state", value)}</span> }
+}
+
+/// A compliance status as a coloured badge.
+#[component]
+pub fn ComplianceBadge(status: ComplianceStatusDto) -> impl IntoView {
+    let value = status.as_str();
+    view! { <span class=format!("badge compliance-{value}")>{enum_tr("compliance", value)}</span> }
+}
+
+/// A rule outcome as a coloured badge.
+#[component]
+pub fn OutcomeBadge(outcome: RuleOutcomeDto) -> impl IntoView {
+    let value = outcome.as_str();
+    view! { <span class=format!("badge outcome-{value}")>{enum_tr("outcome", value)}</span> }
+}
+
+/// A result (success, failed...) as a coloured badge.
+#[component]
+pub fn ResultBadge(result: &'static str) -> impl IntoView {
+    view! { <span class=format!("badge result-{result}")>{enum_tr("result", result)}</span> }
+}

@@ -1,0 +1,17 @@
+//! Building blocks shared by the screens, one file per kind: badges, the loading / empty /
+//! error states, form fields and form state, list pieces (pagination, the paged table,
+//! filters), secrets with a copy button, and small browser helpers.
+
+mod badges;
+mod browser;
+mod forms;
+mod lists;
+mod secrets;
+mod status;
+
+pub use badges::{ComplianceBadge, OutcomeBadge, ResultBadge, StateBadge};
+pub use browser::{Debounce, confirm, every};
+pub use forms::{CheckField, CreateForm, Field, FormError, FormState, SelectField, enum_options, wire_names};
+pub use lists::{DateFilter, Pagination, paged_table};
+pub use secrets::{CopyButton, SecretNotice};
+pub use status::{Empty, ErrorBox, Forbidden, Loading, action_error, loaded};
