@@ -1,6 +1,7 @@
 //! The application shell: session state, route guards (signed in, password changed, role),
 //! the header with navigation and language switch, the idle sign-out, and the routes.
 
+use bms_types::permissions::Permission;
 use bms_types::users::{Role, UserDto};
 use leptos::prelude::*;
 use leptos_router::Lazy;
@@ -50,19 +51,24 @@ impl Session {
         self.user.with(|user| user.as_ref().map(|user| user.role))
     }
 
-    /// Admins and operators change jobs, copies and keys.
+    /// Whether the signed-in user has `permission` (the server's table, `bms_types::permissions`).
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role().is_some_and(|role| role.has(permission))
+    }
+
+    /// Change jobs, copies and keys.
     pub fn can_operate(&self) -> bool {
-        matches!(self.role(), Some(Role::Admin | Role::Operator))
+        self.can(Permission::Operate)
     }
 
-    /// Only admins delete and manage users.
+    /// Manage users and delete jobs.
     pub fn is_admin(&self) -> bool {
-        self.role() == Some(Role::Admin)
+        self.can(Permission::Administer)
     }
 
-    /// Admins and auditors read the audit log.
+    /// Read the audit log.
     pub fn can_audit(&self) -> bool {
-        matches!(self.role(), Some(Role::Admin | Role::Auditor))
+        self.can(Permission::ReadAudit)
     }
 }
 
@@ -100,15 +106,15 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
                     <Route path=path!("/") view=|| guarded(&[], pages::dashboard::DashboardPage)/>
-                    <ParentRoute path=path!("") view=|| guarded(&[Role::Admin, Role::Operator], Outlet)>
+                    <ParentRoute path=path!("") view=|| guarded(Permission::Operate.roles(), Outlet)>
                         <Route path=path!("/jobs/new") view={Lazy::<pages::NewJob>::new()}/>
                         <Route path=path!("/jobs/:id/edit") view={Lazy::<pages::EditJob>::new()}/>
                         <Route path=path!("/admin/api-keys") view={Lazy::<pages::ApiKeys>::new()}/>
                     </ParentRoute>
-                    <ParentRoute path=path!("") view=|| guarded(&[Role::Admin], Outlet)>
+                    <ParentRoute path=path!("") view=|| guarded(Permission::Administer.roles(), Outlet)>
                         <Route path=path!("/admin/users") view={Lazy::<pages::Users>::new()}/>
                     </ParentRoute>
-                    <ParentRoute path=path!("") view=|| guarded(&[Role::Admin, Role::Auditor], Outlet)>
+                    <ParentRoute path=path!("") view=|| guarded(Permission::ReadAudit.roles(), Outlet)>
                         <Route path=path!("/admin/audit") view={Lazy::<pages::Audit>::new()}/>
                     </ParentRoute>
                     <ParentRoute path=path!("") view=|| guarded(&[], Outlet)>

@@ -228,3 +228,26 @@ async fn a_forms_state_follows_the_action_that_submits_it() {
     assert_eq!(form.server_error("name"), None);
     owner.unset();
 }
+
+#[wasm_bindgen_test]
+fn usernames_are_checked_with_the_servers_table() {
+    // The same table the server's rule is tested on (bms_types::rules::USERNAME_CASES):
+    // the browser refuses exactly what the server refuses, with the matching message.
+    for (value, rule) in bms_types::rules::USERNAME_CASES {
+        let expected = rule.map(|rule| match rule {
+            "length" => "check.username_length",
+            "charset" => "check.username_charset",
+            other => panic!("no catalog key for the rule {other}"),
+        });
+        assert_eq!(validate::username(value).map(|check| check.key), expected, "{value:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_permission_table_decides_what_each_role_sees() {
+    use bms_types::permissions::Permission;
+    use bms_types::users::Role;
+    assert!(Role::Operator.has(Permission::Operate) && !Role::Viewer.has(Permission::Operate));
+    assert!(Role::Auditor.has(Permission::ReadAudit) && !Role::Operator.has(Permission::ReadAudit));
+    assert_eq!(Permission::Administer.roles(), &[Role::Admin]);
+}

@@ -228,10 +228,16 @@ pub fn backup(database_path: &Path, target: &Path) -> Result<CheckReport, Mainte
             return Err(error);
         }
     };
-    File::open(&partial).and_then(|file| file.sync_all()).map_err(io_error("cannot sync the backup"))?;
+    sync_file(&partial).map_err(io_error("cannot sync the backup"))?;
     fs::rename(&partial, target).map_err(io_error(format!("cannot rename the backup to {}", target.display())))?;
     sync_dir(target);
     Ok(report)
+}
+
+/// Flushes a finished file to disk. Opened for writing: Windows refuses to flush a handle
+/// opened read-only (FlushFileBuffers needs write access; "Access denied").
+fn sync_file(path: &Path) -> io::Result<()> {
+    OpenOptions::new().write(true).open(path)?.sync_all()
 }
 
 fn sync_dir(path: &Path) {
@@ -273,7 +279,7 @@ pub fn restore(database_path: &Path, source: &Path) -> Result<RestoreReport, Mai
     };
     let staging = with_suffix(database_path, ".restoring");
     fs::copy(source, &staging).map_err(io_error(format!("cannot copy {}", source.display())))?;
-    File::open(&staging).and_then(|file| file.sync_all()).map_err(io_error("cannot sync the restored file"))?;
+    sync_file(&staging).map_err(io_error("cannot sync the restored file"))?;
     fs::rename(&staging, database_path).map_err(io_error(format!("cannot write {}", database_path.display())))?;
     sync_dir(database_path);
     Ok(RestoreReport { replaced, restored })
