@@ -242,7 +242,7 @@ fn encode_all(metrics: &ProcessMetrics, snapshot: Snapshot) -> Result<String, st
             last_size.get_or_create(&labels).set(bytes);
         }
         // One series per possible value, 1 for the current one (a "state set").
-        for status in ["compliant", "warning", "non_compliant"] {
+        for status in crate::compliance::engine::ComplianceStatus::ALL.iter().map(|status| status.as_str()) {
             let current = job.compliance_status.as_deref() == Some(status);
             compliance
                 .get_or_create(&JobStatusLabels { job_id: job.id, job: job.name.clone(), status: status.to_owned() })

@@ -3,67 +3,44 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Stable, machine-readable error codes. Adding a variant is backwards compatible;
-/// renaming one is a breaking API change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// One or more fields broke a validation rule; `details` names each field and rule.
-    ValidationFailed,
-    /// The request body is not well-formed JSON.
-    MalformedJson,
-    /// No credentials were given, or they were not of an accepted kind.
-    AuthenticationRequired,
-    /// Username or password wrong, account locked or inactive (deliberately indistinguishable).
-    InvalidCredentials,
-    /// The bearer token or API key is malformed, unknown, revoked or of the wrong type.
-    TokenInvalid,
-    /// The access token has expired; refresh it.
-    TokenExpired,
-    /// The session passed its idle timeout or absolute lifetime; log in again.
-    SessionExpired,
-    /// The session was revoked (logout, password change, deactivation, refresh-token reuse).
-    SessionRevoked,
-    /// The account must change its password before anything else is allowed.
-    PasswordChangeRequired,
-    /// Authenticated, but the role or API-key scope does not allow this action.
-    Forbidden,
-    /// No such route or resource.
-    NotFound,
-    /// The route exists but not for this HTTP method.
-    MethodNotAllowed,
-    /// The change conflicts with existing data (e.g. a duplicate unique name).
-    Conflict,
-    /// The request body exceeds the configured limit.
-    PayloadTooLarge,
-    /// An unexpected server-side failure; details are in the server log.
-    InternalError,
-    /// A dependency (usually the database) is not available.
-    ServiceUnavailable,
-}
+use crate::wire_enum::wire_enum;
 
-impl ErrorCode {
-    /// The wire spelling of the code, e.g. `validation_failed`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ValidationFailed => "validation_failed",
-            Self::MalformedJson => "malformed_json",
-            Self::AuthenticationRequired => "authentication_required",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::TokenInvalid => "token_invalid",
-            Self::TokenExpired => "token_expired",
-            Self::SessionExpired => "session_expired",
-            Self::SessionRevoked => "session_revoked",
-            Self::PasswordChangeRequired => "password_change_required",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Conflict => "conflict",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::InternalError => "internal_error",
-            Self::ServiceUnavailable => "service_unavailable",
-        }
+wire_enum! {
+    /// Stable, machine-readable error codes. Adding a variant is backwards compatible;
+    /// renaming one is a breaking API change.
+    ErrorCode {
+        /// One or more fields broke a validation rule; `details` names each field and rule.
+        ValidationFailed => "validation_failed",
+        /// The request body is not well-formed JSON.
+        MalformedJson => "malformed_json",
+        /// No credentials were given, or they were not of an accepted kind.
+        AuthenticationRequired => "authentication_required",
+        /// Username or password wrong, account locked or inactive (deliberately indistinguishable).
+        InvalidCredentials => "invalid_credentials",
+        /// The bearer token or API key is malformed, unknown, revoked or of the wrong type.
+        TokenInvalid => "token_invalid",
+        /// The access token has expired; refresh it.
+        TokenExpired => "token_expired",
+        /// The session passed its idle timeout or absolute lifetime; log in again.
+        SessionExpired => "session_expired",
+        /// The session was revoked (logout, password change, deactivation, refresh-token reuse).
+        SessionRevoked => "session_revoked",
+        /// The account must change its password before anything else is allowed.
+        PasswordChangeRequired => "password_change_required",
+        /// Authenticated, but the role or API-key scope does not allow this action.
+        Forbidden => "forbidden",
+        /// No such route or resource.
+        NotFound => "not_found",
+        /// The route exists but not for this HTTP method.
+        MethodNotAllowed => "method_not_allowed",
+        /// The change conflicts with existing data (e.g. a duplicate unique name).
+        Conflict => "conflict",
+        /// The request body exceeds the configured limit.
+        PayloadTooLarge => "payload_too_large",
+        /// An unexpected server-side failure; details are in the server log.
+        InternalError => "internal_error",
+        /// A dependency (usually the database) is not available.
+        ServiceUnavailable => "service_unavailable",
     }
 }
 

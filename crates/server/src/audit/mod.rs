@@ -70,7 +70,8 @@ impl AuditEvent {
     }
 }
 
-/// A stored row.
+/// A stored row. It holds the stored text, not enums: the hash covers exactly that text,
+/// and a row edited to an unknown value must still load so that verification can name it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
@@ -136,7 +137,7 @@ impl AuditRow {
         AuditEntryDto {
             id: self.id,
             occurred_at: self.occurred_at,
-            actor_kind: parse_actor_kind(&self.actor_kind),
+            actor_kind: ActorKind::parse(&self.actor_kind).unwrap_or(ActorKind::Anonymous),
             actor_user_id: self.actor_user_id,
             actor_api_key_id: self.actor_api_key_id,
             actor_name: self.actor_name,
@@ -144,42 +145,11 @@ impl AuditRow {
             action: self.action,
             resource_type: self.resource_type,
             resource_id: self.resource_id,
-            outcome: if self.outcome == "success" { AuditOutcome::Success } else { AuditOutcome::Failure },
+            outcome: AuditOutcome::parse(&self.outcome).unwrap_or(AuditOutcome::Failure),
             details: serde_json::from_str(&self.details).unwrap_or(serde_json::Value::Null),
             hash: self.hash,
         }
     }
-}
-
-fn actor_kind_str(kind: ActorKind) -> &'static str {
-    match kind {
-        ActorKind::User => "user",
-        ActorKind::ApiKey => "api_key",
-        ActorKind::System => "system",
-        ActorKind::Anonymous => "anonymous",
-    }
-}
-
-fn parse_actor_kind(value: &str) -> ActorKind {
-    match value {
-        "user" => ActorKind::User,
-        "api_key" => ActorKind::ApiKey,
-        "system" => ActorKind::System,
-        _ => ActorKind::Anonymous,
-    }
-}
-
-/// The wire/database spelling of an outcome.
-pub fn outcome_str(outcome: AuditOutcome) -> &'static str {
-    match outcome {
-        AuditOutcome::Success => "success",
-        AuditOutcome::Failure => "failure",
-    }
-}
-
-/// The wire/database spelling of an actor kind.
-pub fn actor_kind_as_str(kind: ActorKind) -> &'static str {
-    actor_kind_str(kind)
 }
 
 /// The id and hash of the newest entry ever appended (the `audit_chain_head` row).
@@ -196,7 +166,7 @@ pub fn record(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, event: Audit
     let mut row = AuditRow {
         id: next_id,
         occurred_at: now,
-        actor_kind: actor_kind_str(actor.kind).to_owned(),
+        actor_kind: actor.kind.as_str().to_owned(),
         actor_user_id: actor.user_id,
         actor_api_key_id: actor.api_key_id,
         actor_name: actor.name.clone(),
@@ -204,7 +174,7 @@ pub fn record(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, event: Audit
         action: event.action.to_owned(),
         resource_type: event.resource_type.map(str::to_owned),
         resource_id: event.resource_id,
-        outcome: outcome_str(event.outcome).to_owned(),
+        outcome: event.outcome.as_str().to_owned(),
         details: event.details.to_string(),
         prev_hash: String::new(),
         hash: String::new(),

@@ -3,7 +3,7 @@
 use bms_types::audit::{AuditEntryList, ListAuditQuery};
 use diesel::prelude::*;
 
-use crate::audit::{AuditRow, actor_kind_as_str, outcome_str};
+use crate::audit::AuditRow;
 use crate::db::DbConn;
 use crate::db::pagination::PageWindow;
 use crate::db::schema::audit_log;
@@ -17,7 +17,7 @@ pub fn list_entries(conn: &mut DbConn, query: &ListAuditQuery, window: PageWindo
             statement = statement.filter(audit_log::action.eq(action.clone()));
         }
         if let Some(kind) = query.actor_kind {
-            statement = statement.filter(audit_log::actor_kind.eq(actor_kind_as_str(kind)));
+            statement = statement.filter(audit_log::actor_kind.eq(kind.as_str()));
         }
         if let Some(user_id) = query.actor_user_id {
             statement = statement.filter(audit_log::actor_user_id.eq(user_id));
@@ -32,7 +32,7 @@ pub fn list_entries(conn: &mut DbConn, query: &ListAuditQuery, window: PageWindo
             statement = statement.filter(audit_log::resource_id.eq(resource_id.clone()));
         }
         if let Some(outcome) = query.outcome {
-            statement = statement.filter(audit_log::outcome.eq(outcome_str(outcome)));
+            statement = statement.filter(audit_log::outcome.eq(outcome.as_str()));
         }
         if let Some(from) = query.from {
             statement = statement.filter(audit_log::occurred_at.ge(from));

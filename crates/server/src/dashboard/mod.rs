@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod queries;
 
 use bms_types::dashboard::ResultCounts;
+use bms_types::executions::ExecutionResult;
 
 /// The last computed summary, reused for `DASHBOARD_CACHE_SECONDS` of wall-clock time.
 #[derive(Debug, Clone, Default)]
@@ -47,11 +48,11 @@ pub fn success_rate(counts: &ResultCounts) -> Option<f64> {
 
 /// Adds `count` runs of `result` to a set of counters (other results are not counted).
 pub fn add_count(counts: &mut ResultCounts, result: &str, count: u64) {
-    match result {
-        "success" => counts.success += count,
-        "warning" => counts.warning += count,
-        "failed" => counts.failed += count,
-        _ => {}
+    match ExecutionResult::parse(result) {
+        Some(ExecutionResult::Success) => counts.success += count,
+        Some(ExecutionResult::Warning) => counts.warning += count,
+        Some(ExecutionResult::Failed) => counts.failed += count,
+        Some(ExecutionResult::Running | ExecutionResult::Log) | None => {}
     }
 }
 

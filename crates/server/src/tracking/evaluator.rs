@@ -163,7 +163,7 @@ pub fn evaluate(
             last_finished: facts.last_finished.as_ref().map(|(result, started, finished)| FinishedRun {
                 started_at: started.unwrap_or(*finished),
                 finished_at: *finished,
-                failed: result == "failed",
+                failed: result == ExecutionResult::Failed.as_str(),
             }),
             running_since: facts.running_since,
         },
