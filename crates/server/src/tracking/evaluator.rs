@@ -9,9 +9,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use crate::db::DbConn;
 use bms_types::executions::ExecutionResult;
-use bms_types::jobs::{
-    ComplianceStatusDto, ComplianceVerdictDto, JobStateDto, JobStatusDto, RuleOutcomeDto, RuleVerdictDto,
-};
+use bms_types::jobs::{ComplianceStatusDto, ComplianceVerdictDto, JobStatusDto, RuleOutcomeDto, RuleVerdictDto};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
@@ -102,7 +100,7 @@ pub struct JobFacts {
     pub job: Job,
     pub copies: Vec<(Copy, CopyRuns)>,
     /// Latest finished run: (result, started, finished).
-    pub last_finished: Option<(String, Option<DateTime<Utc>>, DateTime<Utc>)>,
+    pub last_finished: Option<(ExecutionResult, Option<DateTime<Utc>>, DateTime<Utc>)>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub running_since: Option<DateTime<Utc>>,
 }
@@ -135,7 +133,6 @@ pub fn load_facts(conn: &mut DbConn, job: Job) -> QueryResult<JobFacts> {
     Ok(JobFacts {
         last_finished: job
             .last_run_result
-            .clone()
             .zip(job.last_run_at)
             .map(|(result, at)| (result, job.last_run_started_at, at)),
         last_success_at: job.last_success_at,
@@ -163,7 +160,7 @@ pub fn evaluate(
             last_finished: facts.last_finished.as_ref().map(|(result, started, finished)| FinishedRun {
                 started_at: started.unwrap_or(*finished),
                 finished_at: *finished,
-                failed: result == ExecutionResult::Failed.as_str(),
+                failed: *result == ExecutionResult::Failed,
             }),
             running_since: facts.running_since,
         },
@@ -174,7 +171,7 @@ pub fn evaluate(
         .iter()
         .map(|(copy, runs)| CopyFacts {
             copy_id: copy.id,
-            media_type: copy.media_type.clone(),
+            media_type: copy.media_type.as_str().to_owned(),
             offsite: copy.is_offsite,
             offline: copy.is_offline,
             immutable: copy.is_immutable,
@@ -225,13 +222,13 @@ fn status_dto(status: ComplianceStatus) -> ComplianceStatusDto {
 #[diesel(table_name = job_status)]
 pub struct StatusRow {
     pub job_id: i64,
-    pub state: String,
+    pub state: JobState,
     pub state_since: DateTime<Utc>,
     pub next_expected_at: Option<DateTime<Utc>>,
-    pub last_result: Option<String>,
+    pub last_result: Option<ExecutionResult>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
-    pub compliance_status: String,
+    pub compliance_status: ComplianceStatus,
     pub compliance: String,
     pub evaluated_at: DateTime<Utc>,
 }
@@ -240,14 +237,13 @@ impl StatusRow {
     /// The wire form.
     pub fn to_dto(&self) -> Result<JobStatusDto, ApiError> {
         Ok(JobStatusDto {
-            state: JobStateDto::parse(&self.state).ok_or_else(|| ApiError::internal("invalid stored state"))?,
+            state: self.state,
             state_since: self.state_since,
             next_expected_at: self.next_expected_at,
-            last_result: self.last_result.clone(),
+            last_result: self.last_result.map(|result| result.as_str().to_owned()),
             last_run_at: self.last_run_at,
             last_success_at: self.last_success_at,
-            compliance_status: ComplianceStatusDto::parse(&self.compliance_status)
-                .ok_or_else(|| ApiError::internal("invalid stored compliance status"))?,
+            compliance_status: self.compliance_status,
             evaluated_at: self.evaluated_at,
         })
     }
@@ -260,7 +256,7 @@ pub struct StatusUpdate {
     pub job_id: i64,
     pub state: JobState,
     pub next_expected_at: Option<DateTime<Utc>>,
-    pub last_result: Option<String>,
+    pub last_result: Option<ExecutionResult>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub compliance_status: ComplianceStatus,
@@ -292,7 +288,7 @@ pub fn compute_update(
         job_id,
         state: state.state,
         next_expected_at: state.next_expected_at,
-        last_result: facts.last_finished.as_ref().map(|(result, _, _)| result.clone()),
+        last_result: facts.last_finished.as_ref().map(|(result, _, _)| *result),
         last_run_at: facts.last_finished.as_ref().map(|(_, _, finished)| *finished),
         last_success_at: facts.last_success_at,
         compliance_status: verdict.status,
@@ -308,7 +304,7 @@ pub fn compute_update(
 }
 
 fn same_status(stored: &StatusRow, update: &StatusUpdate) -> bool {
-    stored.state == update.state.as_str()
+    stored.state == update.state
         && stored.next_expected_at == update.next_expected_at
         && stored.last_result == update.last_result
         && stored.last_run_at == update.last_run_at
@@ -326,7 +322,7 @@ pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate) -> QueryResult<()>
     }
     let current: Option<StatusRow> =
         job_status::table.find(update.job_id).select(StatusRow::as_select()).first(conn).optional()?;
-    let state = update.state.as_str();
+    let state = update.state;
     if !current.as_ref().is_some_and(|row| same_status(row, update)) {
         let state_since = match &current {
             Some(row) if row.state == state => row.state_since,
@@ -341,7 +337,7 @@ pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate) -> QueryResult<()>
                 job_status::last_result.eq(&update.last_result),
                 job_status::last_run_at.eq(update.last_run_at),
                 job_status::last_success_at.eq(update.last_success_at),
-                job_status::compliance_status.eq(update.compliance_status.as_str()),
+                job_status::compliance_status.eq(update.compliance_status),
                 job_status::compliance.eq(&update.compliance_json),
                 job_status::evaluated_at.eq(update.evaluated_at),
             ))
@@ -350,7 +346,7 @@ pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate) -> QueryResult<()>
             diesel::insert_into(job_state_flips::table)
                 .values((
                     job_state_flips::job_id.eq(update.job_id),
-                    job_state_flips::from_state.eq(current.as_ref().map(|row| row.state.clone())),
+                    job_state_flips::from_state.eq(current.as_ref().map(|row| row.state)),
                     job_state_flips::to_state.eq(state),
                     job_state_flips::flipped_at.eq(update.evaluated_at),
                 ))

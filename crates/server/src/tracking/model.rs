@@ -3,6 +3,7 @@
 
 use crate::db::DbConn;
 use bms_types::FieldViolation;
+use bms_types::executions::ExecutionResult;
 use bms_types::jobs::{
     BackupTool, ComplianceOverrides, CopyDto, CopyType, CreateCopyRequest, CreateJobRequest, JobDto, JobType,
     MediaType, UpdateCopyRequest, UpdateJobRequest,
@@ -26,8 +27,8 @@ pub struct Job {
     pub id: i64,
     pub name: String,
     pub description: String,
-    pub job_type: String,
-    pub backup_tool: String,
+    pub job_type: JobType,
+    pub backup_tool: BackupTool,
     pub target_server: String,
     pub target_path: String,
     pub owner: String,
@@ -44,7 +45,7 @@ pub struct Job {
     pub min_offline: Option<i32>,
     pub ping_token: String,
     pub last_run_id: Option<i64>,
-    pub last_run_result: Option<String>,
+    pub last_run_result: Option<ExecutionResult>,
     pub last_run_started_at: Option<DateTime<Utc>>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -76,14 +77,13 @@ impl Job {
 
     /// The wire form, without status and tags (added by the caller).
     pub fn to_dto(&self, tags: Vec<String>) -> Result<JobDto, ApiError> {
-        let corrupt = |field: &str| ApiError::internal(format!("job {} has an invalid {field}", self.id));
         let to_u32 = |value: Option<i32>| value.and_then(|v| u32::try_from(v).ok());
         Ok(JobDto {
             id: self.id,
             name: self.name.clone(),
             description: self.description.clone(),
-            job_type: JobType::parse(&self.job_type).ok_or_else(|| corrupt("job_type"))?,
-            backup_tool: BackupTool::parse(&self.backup_tool).ok_or_else(|| corrupt("backup_tool"))?,
+            job_type: self.job_type,
+            backup_tool: self.backup_tool,
             target_server: self.target_server.clone(),
             target_path: self.target_path.clone(),
             owner: self.owner.clone(),
@@ -409,8 +409,8 @@ pub fn delete_job(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: i64)
 pub struct Copy {
     pub id: i64,
     pub job_id: i64,
-    pub copy_type: String,
-    pub media_type: String,
+    pub copy_type: CopyType,
+    pub media_type: MediaType,
     pub location: String,
     pub storage_path: String,
     pub is_offsite: bool,
@@ -454,12 +454,11 @@ impl Copy {
         effective_freshness: Duration,
         last_success_at: Option<DateTime<Utc>>,
     ) -> Result<CopyDto, ApiError> {
-        let corrupt = |field: &str| ApiError::internal(format!("copy {} has an invalid {field}", self.id));
         Ok(CopyDto {
             id: self.id,
             job_id: self.job_id,
-            copy_type: CopyType::parse(&self.copy_type).ok_or_else(|| corrupt("copy_type"))?,
-            media_type: MediaType::parse(&self.media_type).ok_or_else(|| corrupt("media_type"))?,
+            copy_type: self.copy_type,
+            media_type: self.media_type,
             location: self.location.clone(),
             storage_path: self.storage_path.clone(),
             offsite: self.is_offsite,
@@ -478,11 +477,7 @@ impl Copy {
 /// The primary copy that results without a `copy_id` are attributed to: the first
 /// `primary` copy, else the first copy.
 pub fn primary_copy_id(copies: &[Copy]) -> Option<i64> {
-    copies
-        .iter()
-        .find(|copy| copy.copy_type == CopyType::Primary.as_str())
-        .or_else(|| copies.first())
-        .map(|copy| copy.id)
+    copies.iter().find(|copy| copy.copy_type == CopyType::Primary).or_else(|| copies.first()).map(|copy| copy.id)
 }
 
 /// A validated copy definition.
