@@ -318,6 +318,7 @@ fn serve(mut config: Config) -> CliResult {
     }
     let config = Arc::new(config);
     actix_web::rt::System::new().block_on(async move {
+        let pool_for_shutdown = pool.clone();
         let application = Application::build(Arc::clone(&config), pool, Arc::new(clock))?;
         crate::shutdown::install(application.handle())?;
         log::info!(
@@ -328,7 +329,15 @@ fn serve(mut config: Config) -> CliResult {
             config.database_path.display()
         );
         crate::shutdown::notify_ready();
+        let scheduler = application.scheduler();
+        let pool_for_release = pool_for_shutdown.clone();
         let result = application.run_until_stopped().await;
+        // Another process need not wait for the lease to expire.
+        if let Ok(mut conn) = pool_for_release.get()
+            && let Err(error) = crate::scheduler::release_lease(&mut conn, &scheduler.holder)
+        {
+            log::warn!("could not release the scheduler lease: {error}");
+        }
         log::info!("bms stopped");
         result
     })?;

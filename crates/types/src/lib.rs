@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod pagination;
 pub mod permissions;
 pub mod rules;
+pub mod system;
 pub mod users;
 mod wire_enum;
 

@@ -201,6 +201,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduler_tasks (name) {
+        name -> Text,
+        next_run_at -> TimestamptzSqlite,
+        last_started_at -> Nullable<TimestamptzSqlite>,
+        last_finished_at -> Nullable<TimestamptzSqlite>,
+        last_duration_ms -> Nullable<BigInt>,
+        last_outcome -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        runs -> BigInt,
+        failures -> BigInt,
+    }
+}
+
+diesel::table! {
+    scheduler_lease (id) {
+        id -> BigInt,
+        holder -> Text,
+        expires_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
     audit_chain_head (id) {
         id -> BigInt,
         last_id -> BigInt,
@@ -256,4 +278,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     audit_log,
     audit_chain_head,
+    scheduler_tasks,
+    scheduler_lease,
 );

@@ -63,6 +63,23 @@ impl Authenticator for StoreAuthenticator {
     }
 }
 
+/// The periodic tasks the scheduler runs.
+fn periodic_tasks(
+    config: &Config,
+    pool: &DbPool,
+    evaluation: &EvaluationSettings,
+    writer: &IngestWriter,
+) -> Vec<crate::scheduler::Task> {
+    let (pool, settings, writer) = (pool.clone(), evaluation.clone(), writer.clone());
+    let interval = i64::try_from(config.tracking.evaluation_interval_seconds).unwrap_or(60);
+    vec![crate::scheduler::Task {
+        name: "evaluate_jobs",
+        description: "Re-evaluates every job's state and 3-2-1-1-0 verdict (late and missed runs)",
+        schedule: crate::scheduler::TaskSchedule::Every(chrono::Duration::seconds(interval)),
+        run: Arc::new(move |now| crate::tracking::evaluator::sweep(&pool, now, &settings, &writer)),
+    }]
+}
+
 /// Registers every documented route. Used both by the server and by `openapi_document`.
 pub fn register_routes(config: &mut ServiceConfig) {
     config
@@ -118,7 +135,8 @@ pub fn register_routes(config: &mut ServiceConfig) {
                 .service(executions::handlers::list_executions)
                 .service(executions::handlers::get_execution)
                 .service(dashboard::handlers::summary)
-                .service(dashboard::handlers::series),
+                .service(dashboard::handlers::series)
+                .service(crate::system::list_tasks),
         );
 }
 
@@ -133,6 +151,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 pub struct Application {
     server: Server,
     port: u16,
+    scheduler: web::Data<crate::scheduler::Scheduler>,
 }
 
 impl Application {
@@ -148,6 +167,8 @@ impl Application {
         let (evaluator, inbox) = Evaluator::channel();
         let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator.clone());
         inbox.start(pool.clone(), Arc::clone(&clock), evaluation.clone(), writer.clone());
+        let scheduler = crate::scheduler::Scheduler::new(periodic_tasks(&config, &pool, &evaluation, &writer));
+        scheduler.start(pool.clone(), Arc::clone(&clock), std::time::Duration::from_secs(1));
         let state = web::Data::new(AppState {
             pool,
             config: Arc::clone(&config),
@@ -161,6 +182,8 @@ impl Application {
         let summary_cache = web::Data::new(crate::dashboard::SummaryCache::default());
         let metrics = web::Data::new(crate::metrics::ProcessMetrics::default());
         let config_data = web::Data::from(Arc::clone(&config));
+        let scheduler = web::Data::new(scheduler);
+        let scheduler_handle = scheduler.clone();
         let authenticator: web::Data<dyn Authenticator> =
             web::Data::from(
                 Arc::new(StoreAuthenticator { state: state.clone(), api_key_cache: api_key_cache.clone() })
@@ -185,6 +208,7 @@ impl Application {
                 .app_data(api_key_cache.clone())
                 .app_data(summary_cache.clone())
                 .app_data(metrics.clone())
+                .app_data(scheduler.clone())
                 .app_data(known_routes.clone())
                 .app_data(web::PayloadConfig::new(state.config.max_body_bytes));
             // Operational, not part of the documented API (see README).
@@ -206,7 +230,12 @@ impl Application {
         // Signals are handled by `shutdown::install` (systemd notifications, SIGHUP).
         .disable_signals()
         .run();
-        Ok(Self { server, port })
+        Ok(Self { server, port, scheduler: scheduler_handle })
+    }
+
+    /// The scheduler (to release its lease at shutdown).
+    pub fn scheduler(&self) -> web::Data<crate::scheduler::Scheduler> {
+        self.scheduler.clone()
     }
 
     /// The bound port.

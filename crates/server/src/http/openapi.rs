@@ -24,6 +24,7 @@ Every error is `{\"error\": {\"code\", \"message\", \"details\"}}`.",
         (name = "executions", description = "Backup results: durable ingest (single and batch) and history"),
         (name = "ping", description = "Healthchecks-compatible ping URLs for scripts"),
         (name = "dashboard", description = "Summary and chart series"),
+        (name = "system", description = "The scheduler's periodic tasks and its lease"),
     )
 )]
 struct BaseDocument;

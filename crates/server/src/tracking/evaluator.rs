@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use crate::db::DbConn;
 use bms_types::executions::ExecutionResult;
@@ -444,8 +444,8 @@ impl Evaluator {
 }
 
 impl EvaluatorInbox {
-    /// Starts the evaluator thread: dirty jobs within about a second, every job
-    /// every `evaluation_interval_seconds`.
+    /// Starts the evaluator thread: dirty jobs within about a second. (Every job, every
+    /// `evaluation_interval_seconds`, is the scheduler's `evaluate_jobs` task: `sweep`.)
     pub fn start(self, pool: DbPool, clock: SharedClock, settings: EvaluationSettings, writer: IngestWriter) {
         let spawned = std::thread::Builder::new()
             .name("bms-evaluator".into())
@@ -454,6 +454,23 @@ impl EvaluatorInbox {
             log::error!("could not start the job evaluator: {error}");
         }
     }
+}
+
+/// Re-evaluates every job at `now` and stores the changes through the writer (the
+/// scheduler's periodic sweep: late and missed runs are noticed without any result coming in).
+pub fn sweep(
+    pool: &DbPool,
+    now: DateTime<Utc>,
+    settings: &EvaluationSettings,
+    writer: &IngestWriter,
+) -> Result<(), String> {
+    let updates = all_job_ids(pool)
+        .and_then(|ids| compute_updates(pool, &ids, now, settings))
+        .map_err(|error| error.to_string())?;
+    for chunk in updates.chunks(500) {
+        writer.submit_blocking(WriteOp::Status(chunk.to_vec())).map_err(|error| error.to_string())?;
+    }
+    Ok(())
 }
 
 fn store(writer: &IngestWriter, updates: Vec<StatusUpdate>) {
@@ -471,16 +488,7 @@ fn run_evaluator(
     writer: &IngestWriter,
     receiver: &Receiver<i64>,
 ) {
-    let sweep_every = StdDuration::from_secs(settings.tracking.evaluation_interval_seconds);
-    let mut last_sweep = Instant::now() - sweep_every;
     loop {
-        if last_sweep.elapsed() >= sweep_every {
-            match all_job_ids(pool).and_then(|ids| compute_updates(pool, &ids, clock.now(), settings)) {
-                Ok(updates) => store(writer, updates),
-                Err(error) => log::error!("periodic job evaluation failed: {error}"),
-            }
-            last_sweep = Instant::now();
-        }
         let first = match receiver.recv_timeout(StdDuration::from_millis(500)) {
             Ok(job_id) => job_id,
             Err(RecvTimeoutError::Timeout) => continue,

@@ -18,4 +18,5 @@ mod operations;
 mod role_matrix;
 mod search;
 mod state;
+mod system;
 mod users;

@@ -61,6 +61,7 @@ fn matrix() -> Vec<(&'static str, &'static str, [u16; 7])> {
         ("GET", "/api/v1/executions", READERS),
         ("GET", "/api/v1/executions/{id}", READERS),
         ("GET", "/api/v1/dashboard/summary", READERS),
+        ("GET", "/api/v1/system/tasks", READERS),
         ("GET", "/api/v1/dashboard/series", READERS),
         // Ping URLs authenticate by their unguessable token, whoever calls.
         ("GET", "/ping/{token}", [200; 7]),
