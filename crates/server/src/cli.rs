@@ -289,7 +289,7 @@ fn serve(mut config: Config) -> CliResult {
             );
         }
     }
-    let pool = open_database(&config)?;
+    let pool = db::connect(&config.database_path)?;
     let clock = SystemClock;
     {
         let mut conn = pool.get()?;

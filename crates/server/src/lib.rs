@@ -15,6 +15,7 @@ pub mod db;
 pub mod envfile;
 pub mod error;
 pub mod executions;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod jobs;

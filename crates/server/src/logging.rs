@@ -67,30 +67,10 @@ impl LogFile {
 fn rotate(path: &Path, keep_files: usize) -> io::Result<OpenLog> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let stamp = Local::now().format("%Y%m%d-%H%M%S");
-    let target = (1..)
-        .map(|n| if n == 1 { dir.join(format!("bms-{stamp}.log")) } else { dir.join(format!("bms-{stamp}-{n}.log")) })
-        .find(|candidate| !candidate.exists())
-        .unwrap_or_else(|| dir.join(format!("bms-{stamp}.log")));
+    let target = crate::files::unused_name(dir, &format!("bms-{stamp}"), "log");
     std::fs::rename(path, &target)?;
-    prune_rotated(dir, keep_files)?;
+    crate::files::keep_newest(dir, keep_files, |name| name.starts_with("bms-") && name.ends_with(".log"))?;
     open_append(path)
-}
-
-fn prune_rotated(dir: &Path, keep_files: usize) -> io::Result<()> {
-    let mut rotated: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .filter(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            name.starts_with("bms-") && name.ends_with(".log")
-        })
-        .filter_map(|entry| Some((entry.metadata().and_then(|meta| meta.modified()).ok()?, entry.path())))
-        .collect();
-    rotated.sort();
-    let excess = rotated.len().saturating_sub(keep_files);
-    for (_, path) in rotated.into_iter().take(excess) {
-        std::fs::remove_file(path)?;
-    }
-    Ok(())
 }
 
 /// Writes every log line to stderr and to the log file.

@@ -23,6 +23,11 @@ use crate::request::client_ip;
 /// Every API key starts with this, which also tells keys and JWTs apart.
 pub const API_KEY_PREFIX: &str = "bms_";
 
+/// How stale a session's `last_seen_at` or a key's `last_used_at` may get before a request
+/// refreshes it (and how long a verified key is cached): keeps read-only traffic from
+/// turning into one write per request.
+pub const TOUCH_INTERVAL_SECONDS: i64 = 60;
+
 /// Checks a presented credential against its store. The application registers one
 /// (`web::Data<dyn Authenticator>`); the extractors only parse headers and apply policies.
 pub trait Authenticator: Send + Sync + 'static {

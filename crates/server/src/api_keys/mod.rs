@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::access::{API_KEY_PREFIX, Actor, AuthenticatedKey};
+use crate::access::{API_KEY_PREFIX, Actor, AuthenticatedKey, TOUCH_INTERVAL_SECONDS};
 use crate::audit::{self, AuditEvent};
 use crate::db::schema::{api_key_jobs, api_keys, jobs, users};
 use crate::db::{DbConn, DbPool, run_db};
@@ -167,10 +167,6 @@ pub fn revoke_key(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: i64)
         Ok(())
     })
 }
-
-/// How stale `last_used_at` may get before a request refreshes it (and how long a verified
-/// key is cached); keeps read-only traffic from turning into one write per request.
-const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 /// The key behind `secret`, if it is neither revoked nor expired: from the cache, else from
 /// its row (refreshing `last_used_at` at most once a minute).

@@ -311,42 +311,11 @@ pub fn refuse_foreign_database(path: &Path) -> Result<(), MaintenanceError> {
     })
 }
 
-/// The first of `<stem>.db`, `<stem>-2.db`, ... in `dir` that does not exist, so two
-/// copies taken in the same second never collide.
-fn unused_name(dir: &Path, stem: &str) -> PathBuf {
-    (1..)
-        .map(|n| if n == 1 { dir.join(format!("{stem}.db")) } else { dir.join(format!("{stem}-{n}.db")) })
-        .find(|candidate| !candidate.exists())
-        .unwrap_or_else(|| dir.join(format!("{stem}.db")))
-}
-
-/// Deletes the oldest `.db` files of `dir` whose names `matches` accepts until `keep`
-/// remain; returns the deleted paths, oldest first. Only finished copies match (a
-/// `.partial` never ends in `.db`).
+/// Deletes the oldest finished copies (`.db`; a `.partial` never matches) of `dir` whose
+/// names `matches` accepts until `keep` remain; returns the deleted paths, oldest first.
 fn prune_matching(dir: &Path, keep: usize, matches: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, MaintenanceError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(MaintenanceError::Io { context: format!("cannot list {}", dir.display()), source }),
-    };
-    let mut copies = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io_error(format!("cannot list {}", dir.display())))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".db") && matches(&name) && entry.file_type().is_ok_and(|kind| kind.is_file()) {
-            let modified = entry.metadata().and_then(|meta| meta.modified()).ok();
-            copies.push((modified, name, entry.path()));
-        }
-    }
-    // Oldest first: by modification time, then by name (names carry the UTC time).
-    copies.sort();
-    let excess = copies.len().saturating_sub(keep);
-    let mut removed = Vec::with_capacity(excess);
-    for (_, _, path) in copies.into_iter().take(excess) {
-        fs::remove_file(&path).map_err(io_error(format!("cannot delete {}", path.display())))?;
-        removed.push(path);
-    }
-    Ok(removed)
+    crate::files::keep_newest(dir, keep, |name| name.ends_with(".db") && matches(name))
+        .map_err(io_error(format!("cannot prune the copies in {}", dir.display())))
 }
 
 /// Prefix of the copies `bms db backup --dir` writes (and `--keep` prunes).
@@ -361,7 +330,7 @@ pub fn backup_into_dir(
 ) -> Result<(PathBuf, CheckReport, Vec<PathBuf>), MaintenanceError> {
     let stem = format!("{SCHEDULED_BACKUP_PREFIX}{}", Utc::now().format("%Y%m%dT%H%M%SZ"));
     fs::create_dir_all(dir).map_err(io_error(format!("cannot create {}", dir.display())))?;
-    let target = unused_name(dir, &stem);
+    let target = crate::files::unused_name(dir, &stem, "db");
     let report = backup(database_path, &target)?;
     let removed = prune_matching(dir, keep, |name| name.starts_with(SCHEDULED_BACKUP_PREFIX))?;
     Ok((target, report, removed))
@@ -389,7 +358,7 @@ pub fn backup_before_migrations(
     }
     let stem = format!("{MIGRATION_BACKUP_PREFIX}{}-before-{first_pending}", Utc::now().format("%Y%m%dT%H%M%SZ"));
     let dir = backup_dir(database_path);
-    let target = unused_name(&dir, &stem);
+    let target = crate::files::unused_name(&dir, &stem, "db");
     backup(database_path, &target)?;
     // Only the pre-migration copies (their names hold `-before-`): the nightly
     // `bms-backup-*` copies in the same folder have their own `--keep`.

@@ -165,7 +165,7 @@ impl Application {
         crate::metrics::started();
         let evaluation = EvaluationSettings::from_config(&config);
         let (evaluator, inbox) = Evaluator::channel();
-        let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator.clone());
+        let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator);
         inbox.start(pool.clone(), Arc::clone(&clock), evaluation.clone(), writer.clone());
         let scheduler = crate::scheduler::Scheduler::new(periodic_tasks(&config, &pool, &evaluation, &writer));
         scheduler.start(pool.clone(), Arc::clone(&clock), std::time::Duration::from_secs(1));
@@ -177,7 +177,6 @@ impl Application {
         });
         // Each domain's services, extracted by the handlers that need them.
         let writer = web::Data::new(writer);
-        let evaluator = web::Data::new(evaluator);
         let api_key_cache = web::Data::new(ApiKeyCache::default());
         let summary_cache = web::Data::new(crate::dashboard::SummaryCache::default());
         let metrics = web::Data::new(crate::metrics::ProcessMetrics::default());
@@ -204,7 +203,6 @@ impl Application {
                 .app_data(config_data.clone())
                 .app_data(authenticator.clone())
                 .app_data(writer.clone())
-                .app_data(evaluator.clone())
                 .app_data(api_key_cache.clone())
                 .app_data(summary_cache.clone())
                 .app_data(metrics.clone())

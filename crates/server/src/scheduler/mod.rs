@@ -149,11 +149,10 @@ fn next_run_at(conn: &mut DbConn, name: &str) -> QueryResult<Option<DateTime<Utc
     scheduler_tasks::table.find(name).select(scheduler_tasks::next_run_at).first(conn).optional()
 }
 
-/// Runs `task` if it is due at `now` and records the run; returns whether it ran.
-pub fn run_if_due(pool: &DbPool, task: &Task, clock: &SharedClock) -> QueryResult<bool> {
-    let mut conn = pool.get().map_err(|error| diesel::result::Error::QueryBuilderError(Box::new(error)))?;
+/// Runs `task` if it is due and records the run; returns whether it ran.
+pub fn run_if_due(conn: &mut DbConn, task: &Task, clock: &SharedClock) -> QueryResult<bool> {
     let now = clock.now();
-    if !is_due(next_run_at(&mut conn, task.name)?, now) {
+    if !is_due(next_run_at(conn, task.name)?, now) {
         return Ok(false);
     }
     // Record the start first: if bms dies during the run, the page shows a run that
@@ -167,7 +166,7 @@ pub fn run_if_due(pool: &DbPool, task: &Task, clock: &SharedClock) -> QueryResul
         .on_conflict(scheduler_tasks::name)
         .do_update()
         .set(scheduler_tasks::last_started_at.eq(now))
-        .execute(&mut conn)?;
+        .execute(conn)?;
     let started = std::time::Instant::now();
     let outcome = (task.run)(now);
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -190,7 +189,7 @@ pub fn run_if_due(pool: &DbPool, task: &Task, clock: &SharedClock) -> QueryResul
             scheduler_tasks::runs.eq(scheduler_tasks::runs + 1),
             scheduler_tasks::failures.eq(scheduler_tasks::failures + failed),
         ))
-        .execute(&mut conn)?;
+        .execute(conn)?;
     Ok(true)
 }
 
@@ -226,16 +225,19 @@ impl Scheduler {
         }
     }
 
-    /// One pass: lease, then every due task in order.
+    /// One pass: lease, then every due task in order, on one pooled connection.
     pub fn tick(&self, pool: &DbPool, clock: &SharedClock) {
-        let held = pool
-            .get()
-            .map_err(|error| error.to_string())
-            .and_then(|mut conn| hold_lease(&mut conn, &self.holder, clock.now()).map_err(|error| error.to_string()));
-        match held {
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(error) => {
+                log::error!("scheduler: no database connection: {error}");
+                return;
+            }
+        };
+        match hold_lease(&mut conn, &self.holder, clock.now()) {
             Ok(true) => {
                 for task in &self.tasks {
-                    if let Err(error) = run_if_due(pool, task, clock) {
+                    if let Err(error) = run_if_due(&mut conn, task, clock) {
                         log::error!("scheduler: could not run {}: {error}", task.name);
                     }
                 }

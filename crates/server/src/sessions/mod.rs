@@ -8,15 +8,11 @@ use bms_types::users::Role;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::access::{Actor, AuthenticatedUser};
+use crate::access::{Actor, AuthenticatedUser, TOUCH_INTERVAL_SECONDS};
 use crate::audit::{self, AuditEvent};
 use crate::db::schema::{sessions, users};
 use crate::db::{DbConn, write_transaction};
 use crate::error::ApiError;
-
-/// How stale `last_seen_at` may get before a request refreshes it; keeps read-only
-/// traffic from turning into one write per request.
-const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 /// Prefix of refresh tokens (distinct from API keys' `bms_`).
 pub const REFRESH_TOKEN_PREFIX: &str = "bmsr_";
