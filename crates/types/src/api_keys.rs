@@ -12,6 +12,8 @@ wire_enum! {
         Read => "read",
         /// Report backup results.
         Ingest => "ingest",
+        /// Open maintenance windows (a backup script announcing a planned outage).
+        Maintenance => "maintenance",
     }
 }
 

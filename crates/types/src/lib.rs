@@ -2,6 +2,7 @@
 //! error-code enum. Serde only — no database or web-framework types — so that the crate
 //! compiles for `wasm32-unknown-unknown`. OpenAPI schemas derive behind the `openapi` feature.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

@@ -17,6 +17,8 @@ pub enum Permission {
     Read,
     /// Report backup results.
     Report,
+    /// Open and close maintenance windows (silences).
+    Silence,
 }
 
 impl Permission {
@@ -25,7 +27,7 @@ impl Permission {
         match self {
             Self::Administer => &[Role::Admin],
             Self::ReadAudit => &[Role::Admin, Role::Auditor],
-            Self::Operate | Self::Report => &[Role::Admin, Role::Operator],
+            Self::Operate | Self::Report | Self::Silence => &[Role::Admin, Role::Operator],
             Self::Read => &[Role::Admin, Role::Operator, Role::Viewer, Role::Auditor],
         }
     }
@@ -35,6 +37,7 @@ impl Permission {
         match self {
             Self::Read => &[ApiKeyScope::Read],
             Self::Report => &[ApiKeyScope::Ingest],
+            Self::Silence => &[ApiKeyScope::Maintenance],
             Self::Administer | Self::ReadAudit | Self::Operate => &[],
         }
     }
@@ -59,6 +62,7 @@ mod tests {
             (Permission::ReadAudit, [true, false, false, true]),
             (Permission::Operate, [true, true, false, false]),
             (Permission::Report, [true, true, false, false]),
+            (Permission::Silence, [true, true, false, false]),
             (Permission::Read, [true, true, true, true]),
         ];
         for (permission, expected) in table {
