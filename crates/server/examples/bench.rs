@@ -280,6 +280,7 @@ fn main() {
     let settings = EvaluationSettings {
         tracking: bms_server::config::TrackingSettings::default(),
         timezone: chrono_tz::Asia::Tokyo,
+        observer: Default::default(),
     };
     let started = Instant::now();
     refresh_all(&pool, SystemClock.now(), &settings).expect("evaluation");

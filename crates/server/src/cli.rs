@@ -72,6 +72,23 @@ enum Command {
     },
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Notification tools.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NotifyCommand {
+    /// After changing SECRET_KEY: re-encrypt every channel's stored secrets (SMTP
+    /// passwords, webhook URLs, signing secrets) from the previous key to the current one.
+    Rekey {
+        /// A file holding the previous SECRET_KEY (first line), so it never appears in
+        /// the process list or the shell history.
+        #[arg(long, value_name = "FILE")]
+        old_key_file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +205,23 @@ fn run_with_config(command: Command, config: Config) -> CliResult {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Notify { command: NotifyCommand::Rekey { old_key_file } } => {
+            let mut config = config;
+            config::ensure_secret_key(&mut config)?;
+            let current = config.secret().map(|key| key.expose().to_owned()).ok_or("no SECRET_KEY")?;
+            let old = std::fs::read_to_string(&old_key_file)
+                .map_err(|error| format!("{}: {error}", old_key_file.display()))?;
+            let old = old.lines().next().unwrap_or_default().trim().to_owned();
+            let pool = open_database(&config)?;
+            let mut conn = pool.get()?;
+            let count = crate::notify::rekey(
+                &mut conn,
+                &crate::notify::crypto::SecretBox::from_secret_key(&old),
+                &crate::notify::crypto::SecretBox::from_secret_key(&current),
+            )?;
+            println!("re-encrypted the secrets of {count} channels with the current SECRET_KEY");
+            Ok(ExitCode::SUCCESS)
         }
         Command::GenSecret | Command::Openapi => Ok(ExitCode::SUCCESS),
     }

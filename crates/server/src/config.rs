@@ -147,7 +147,26 @@ impl Default for TrackingSettings {
     }
 }
 
-/// SMTP settings (`MAIL_*`, Flask-Mail names); used by the notifications issue.
+/// Alerting and notification delivery (`ALERT_*`, `NOTIFY_*`, `BMS_PUBLIC_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertingSettings {
+    /// `BMS_PUBLIC_URL`: the address people open bms at, for links in messages
+    /// (default `http://localhost:PORT`).
+    pub public_url: String,
+    /// `ALERT_COOLDOWN_MINUTES` (default 10): a condition back within this time after its
+    /// alert was resolved reopens that alert without a new message (flapping).
+    pub cooldown_minutes: i64,
+    /// `NOTIFY_RETRY_BASE_SECONDS` (default 60): the first retry delay, doubled each time.
+    pub retry_base_seconds: i64,
+    /// `NOTIFY_RETRY_MAX_SECONDS` (default 21600 = 6 h): the longest retry delay.
+    pub retry_max_seconds: i64,
+    /// `NOTIFY_MAX_ATTEMPTS` (default 10): attempts before a delivery is `dead`.
+    pub max_attempts: i64,
+    /// `NOTIFY_TIMEOUT_SECONDS` (default 10): per webhook request and SMTP command.
+    pub timeout_seconds: u64,
+}
+
+/// SMTP settings (`MAIL_*`, Flask-Mail names): the default e-mail channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailSettings {
     /// `MAIL_SERVER`.
@@ -164,6 +183,8 @@ pub struct MailSettings {
     pub password: Option<Secret>,
     /// `MAIL_DEFAULT_SENDER`.
     pub default_sender: String,
+    /// `MAIL_CA_FILE`: a PEM CA certificate to trust for the SMTP server (an internal CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// How bms signs in to Veeam.
@@ -261,6 +282,8 @@ pub struct Config {
     pub tracking: TrackingSettings,
     /// SMTP, when `MAIL_SERVER` is set.
     pub mail: Option<MailSettings>,
+    /// Alerting and notification delivery.
+    pub alerting: AlertingSettings,
     /// Veeam settings, when `VEEAM_API_URL` is set.
     pub veeam: Option<VeeamSettings>,
     /// `WORKERS`: HTTP worker threads (default: the number of CPUs).
@@ -456,6 +479,17 @@ impl Config {
             auth,
             tracking,
             mail: parse_mail(&vars)?,
+            alerting: AlertingSettings {
+                public_url: match vars.get("BMS_PUBLIC_URL") {
+                    None => format!("http://localhost:{port}"),
+                    Some(url) => validate_public_url(&url)?,
+                },
+                cooldown_minutes: vars.parse_number("ALERT_COOLDOWN_MINUTES", 10i64, 0, 1440)?,
+                retry_base_seconds: vars.parse_number("NOTIFY_RETRY_BASE_SECONDS", 60i64, 1, 3600)?,
+                retry_max_seconds: vars.parse_number("NOTIFY_RETRY_MAX_SECONDS", 21_600i64, 1, 604_800)?,
+                max_attempts: vars.parse_number("NOTIFY_MAX_ATTEMPTS", 10i64, 1, 100)?,
+                timeout_seconds: vars.parse_number("NOTIFY_TIMEOUT_SECONDS", 10u64, 1, 120)?,
+            },
             veeam: parse_veeam(&vars)?,
             workers: vars.parse_number("WORKERS", default_workers(), 1, 256)?,
             log_filter: vars.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
@@ -540,6 +574,12 @@ impl Config {
                 },
             ),
             ("MIGRATION_BACKUP_KEEP".to_owned(), self.migration_backup_keep.to_string()),
+            ("BMS_PUBLIC_URL".to_owned(), self.alerting.public_url.clone()),
+            ("ALERT_COOLDOWN_MINUTES".to_owned(), self.alerting.cooldown_minutes.to_string()),
+            ("NOTIFY_RETRY_BASE_SECONDS".to_owned(), self.alerting.retry_base_seconds.to_string()),
+            ("NOTIFY_RETRY_MAX_SECONDS".to_owned(), self.alerting.retry_max_seconds.to_string()),
+            ("NOTIFY_MAX_ATTEMPTS".to_owned(), self.alerting.max_attempts.to_string()),
+            ("NOTIFY_TIMEOUT_SECONDS".to_owned(), self.alerting.timeout_seconds.to_string()),
         ];
         lines.insert(
             0,
@@ -551,13 +591,19 @@ impl Config {
         match &self.mail {
             None => lines.push(("MAIL_SERVER".to_owned(), "(not set: e-mail disabled)".to_owned())),
             Some(mail) => {
-                lines.push(("MAIL_SERVER".to_owned(), format!("{} (e-mail not sent yet)", mail.server)));
+                lines.push(("MAIL_SERVER".to_owned(), format!("{} (the default e-mail channel)", mail.server)));
                 lines.push(("MAIL_PORT".to_owned(), mail.port.to_string()));
                 lines.push(("MAIL_USE_TLS".to_owned(), mail.use_tls.to_string()));
                 lines.push(("MAIL_USE_SSL".to_owned(), mail.use_ssl.to_string()));
                 lines.push(("MAIL_USERNAME".to_owned(), mail.username.clone().unwrap_or_default()));
                 lines.push(("MAIL_PASSWORD".to_owned(), masked(mail.password.is_some())));
                 lines.push(("MAIL_DEFAULT_SENDER".to_owned(), mail.default_sender.clone()));
+                lines.push((
+                    "MAIL_CA_FILE".to_owned(),
+                    mail.ca_file
+                        .as_ref()
+                        .map_or_else(|| "(system roots)".to_owned(), |path| path.display().to_string()),
+                ));
             }
         }
         match &self.veeam {
@@ -758,6 +804,7 @@ fn parse_mail(vars: &Vars<'_>) -> Result<Option<MailSettings>, ConfigError> {
         username,
         password,
         default_sender,
+        ca_file: vars.get("MAIL_CA_FILE").map(PathBuf::from),
     }))
 }
 
@@ -800,12 +847,6 @@ fn inactive_setting_notices(vars: &Vars<'_>, config: &Config) -> Vec<ConfigNotic
             ));
         }
     }
-    if config.mail.is_some() {
-        notices.push(notice(
-            "MAIL_SERVER",
-            "accepted and validated; bms does not send e-mail yet (notifications are not implemented), so nothing is sent",
-        ));
-    }
     if config.veeam.is_some() {
         notices.push(notice(
             "VEEAM_API_URL",
@@ -813,6 +854,15 @@ fn inactive_setting_notices(vars: &Vars<'_>, config: &Config) -> Vec<ConfigNotic
         ));
     }
     notices
+}
+
+fn validate_public_url(url: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| ConfigError::new("BMS_PUBLIC_URL", "must be an absolute URL such as https://bms.example.com"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ConfigError::new("BMS_PUBLIC_URL", "must be an http:// or https:// URL with a host"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }
 
 fn is_valid_sender(sender: &str) -> bool {
@@ -959,7 +1009,7 @@ mod tests {
         let veeam = config.veeam.as_ref().expect("veeam");
         assert_eq!(veeam.auth, VeeamAuth::Token(Secret::new("your-token-here")));
         let noticed: Vec<&str> = config.notices.iter().map(|notice| notice.variable.as_str()).collect();
-        assert_eq!(noticed, vec!["MAIL_SERVER", "VEEAM_API_URL"]);
+        assert_eq!(noticed, vec!["VEEAM_API_URL"]);
         // A user name that is not an address cannot be the sender.
         let error =
             parse(&[("MAIL_SERVER", "smtp"), ("MAIL_USERNAME", "bms"), ("MAIL_PASSWORD", "x")]).expect_err("no sender");

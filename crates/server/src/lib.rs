@@ -2,6 +2,7 @@
 //! The `bms` binary (`main.rs`) only parses the command line and calls `cli::run`.
 
 pub mod access;
+pub mod alerts;
 pub mod api_keys;
 pub mod app;
 pub mod audit;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod metrics;
+pub mod notify;
 pub mod request;
 pub mod scheduler;
 pub mod security_headers;

@@ -759,3 +759,53 @@ pub struct AlertRuleList {
     /// Every rule kind, in registry order.
     pub data: Vec<AlertRuleDto>,
 }
+
+/// Filters of `GET /api/v1/alerts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ListAlertsQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// Items per page, 1–200 (default 50).
+    pub per_page: Option<u32>,
+    /// Only this status.
+    pub status: Option<AlertStatus>,
+    /// Only open alerts (firing or acknowledged) when true, only resolved when false.
+    pub open: Option<bool>,
+    /// Only this severity.
+    pub severity: Option<Severity>,
+    /// Only this rule kind.
+    pub rule: Option<AlertRuleKind>,
+    /// Only this job's alerts.
+    pub job_id: Option<i64>,
+}
+
+/// Filters of `GET /api/v1/notifications/deliveries`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ListDeliveriesQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// Items per page, 1–200 (default 50).
+    pub per_page: Option<u32>,
+    /// Only this status.
+    pub status: Option<DeliveryStatus>,
+    /// Only this channel.
+    pub channel_id: Option<i64>,
+    /// Only deliveries about this alert.
+    pub alert_id: Option<i64>,
+}
+
+/// Filters of `GET /api/v1/maintenance-windows`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ListMaintenanceWindowsQuery {
+    /// Also windows that have ended (default false).
+    pub include_ended: Option<bool>,
+}

@@ -117,12 +117,20 @@ impl AccessPolicy for Ingesters {
     const SCOPES: &'static [ApiKeyScope] = Permission::Report.scopes();
 }
 
+/// Those who open maintenance windows: operators, admins and `maintenance` keys.
+#[derive(Debug)]
+pub struct Silencers;
+impl AccessPolicy for Silencers {
+    const ROLES: &'static [Role] = Permission::Silence.roles();
+    const SCOPES: &'static [ApiKeyScope] = Permission::Silence.scopes();
+}
+
 /// Any valid API key, whatever its scopes (the key's own metadata).
 #[derive(Debug)]
 pub struct AnyApiKey;
 impl AccessPolicy for AnyApiKey {
     const ROLES: &'static [Role] = &[];
-    const SCOPES: &'static [ApiKeyScope] = &[ApiKeyScope::Read, ApiKeyScope::Ingest];
+    const SCOPES: &'static [ApiKeyScope] = ApiKeyScope::ALL;
 }
 
 /// A caller admitted by policy `P`.

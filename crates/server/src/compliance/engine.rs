@@ -129,6 +129,9 @@ pub struct ComplianceVerdict {
     pub status: ComplianceStatus,
     /// The five rules, in 3-2-1-1-0 order.
     pub rules: Vec<RuleVerdict>,
+    /// Copies that had a success but are outside their freshness window now (for the
+    /// "copy went stale" alert).
+    pub stale_copy_ids: Vec<i64>,
 }
 
 /// Evaluates the 3-2-1-1-0 rule at `now`.
@@ -172,7 +175,9 @@ pub fn evaluate_compliance(
         RuleOutcome::Warning => ComplianceStatus::Warning,
         RuleOutcome::Fail => ComplianceStatus::NonCompliant,
     };
-    ComplianceVerdict { status, rules }
+    let stale_copy_ids =
+        split.stale.iter().filter(|copy| copy.last_success.is_some()).map(|copy| copy.copy_id).collect();
+    ComplianceVerdict { status, rules, stale_copy_ids }
 }
 
 /// The copies whose last success is inside their freshness window, and the others.

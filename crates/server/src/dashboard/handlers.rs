@@ -22,6 +22,7 @@ use crate::tracking::evaluator::EvaluationSettings;
 pub async fn summary(
     _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     cache: web::Data<crate::dashboard::SummaryCache>,
     _auth: Authorized<Readers>,
 ) -> Result<web::Json<DashboardSummary>, ApiError> {
@@ -30,7 +31,7 @@ pub async fn summary(
         return Ok(web::Json(cached));
     }
     let now = state.clock.now();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let summary = run_db(&state.pool, move |conn| queries::summary(conn, now, &settings)).await?;
     cache.put(summary.clone());
     Ok(web::Json(summary))
@@ -49,6 +50,7 @@ pub async fn summary(
 #[get("/dashboard/series")]
 pub async fn series(
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     _auth: Authorized<Readers>,
     ValidQuery(query): ValidQuery<SeriesQuery>,
 ) -> Result<web::Json<DashboardSeries>, ApiError> {
@@ -57,7 +59,7 @@ pub async fn series(
         return Err(ApiError::invalid_field("days", "one_of", "must be 7, 30 or 90"));
     }
     let now = state.clock.now();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let series = run_db(&state.pool, move |conn| queries::series(conn, now, &settings, days)).await?;
     Ok(web::Json(series))
 }

@@ -18,6 +18,8 @@ diesel::table! {
         password_changed_at -> TimestamptzSqlite,
         created_at -> TimestamptzSqlite,
         updated_at -> TimestamptzSqlite,
+        message_language -> Text,
+        alert_email_opt_out -> Bool,
     }
 }
 
@@ -253,6 +255,182 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    alert_rules (kind) {
+        kind -> Text,
+        enabled -> Bool,
+        severity -> Text,
+        threshold -> Nullable<BigInt>,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    alert_rule_overrides (id) {
+        id -> BigInt,
+        kind -> Text,
+        job_id -> Nullable<BigInt>,
+        tag -> Nullable<Text>,
+        enabled -> Nullable<Bool>,
+        severity -> Nullable<Text>,
+        threshold -> Nullable<BigInt>,
+        created_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> BigInt,
+        dedup_key -> Text,
+        rule_kind -> Text,
+        severity -> Text,
+        status -> Text,
+        job_id -> Nullable<BigInt>,
+        copy_id -> Nullable<BigInt>,
+        api_key_id -> Nullable<BigInt>,
+        subject -> Nullable<Text>,
+        summary -> Text,
+        summary_ja -> Text,
+        evidence -> Nullable<Text>,
+        occurrence -> Text,
+        fired_at -> TimestamptzSqlite,
+        last_occurred_at -> TimestamptzSqlite,
+        occurrences -> BigInt,
+        silenced -> Bool,
+        acknowledged_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<TimestamptzSqlite>,
+        acknowledge_note -> Nullable<Text>,
+        resolved_at -> Nullable<TimestamptzSqlite>,
+        resolved_by -> Nullable<Text>,
+        resolve_note -> Nullable<Text>,
+        escalated_at -> Nullable<TimestamptzSqlite>,
+        last_notified_at -> Nullable<TimestamptzSqlite>,
+    }
+}
+
+diesel::table! {
+    alert_events (id) {
+        id -> BigInt,
+        alert_id -> BigInt,
+        at -> TimestamptzSqlite,
+        kind -> Text,
+        actor -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    notification_channels (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        language -> Text,
+        enabled -> Bool,
+        managed_by_env -> Bool,
+        settings -> Text,
+        secrets -> Nullable<Text>,
+        created_at -> TimestamptzSqlite,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    notification_routes (id) {
+        id -> BigInt,
+        name -> Text,
+        enabled -> Bool,
+        severities -> Text,
+        rule_kinds -> Text,
+        tags -> Text,
+        job_ids -> Text,
+        channel_ids -> Text,
+        notify_staff -> Bool,
+        escalate_after_minutes -> Nullable<BigInt>,
+        escalation_channel_ids -> Text,
+        renotify_hours -> Nullable<BigInt>,
+        group_wait_seconds -> BigInt,
+        group_interval_seconds -> BigInt,
+        quiet_hours -> Nullable<Text>,
+        managed_by_env -> Bool,
+        last_batch_at -> Nullable<TimestamptzSqlite>,
+        created_at -> TimestamptzSqlite,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    route_subscriptions (route_id, user_id) {
+        route_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    maintenance_windows (id) {
+        id -> BigInt,
+        scope -> Text,
+        tags -> Text,
+        job_ids -> Text,
+        starts_at -> TimestamptzSqlite,
+        ends_at -> TimestamptzSqlite,
+        reason -> Text,
+        weekly -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    notification_queue (id) {
+        id -> BigInt,
+        route_id -> BigInt,
+        alert_id -> BigInt,
+        event -> Text,
+        created_at -> TimestamptzSqlite,
+        not_before -> TimestamptzSqlite,
+        batched_at -> Nullable<TimestamptzSqlite>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        channel_id -> BigInt,
+        route_id -> Nullable<BigInt>,
+        event -> Text,
+        alert_ids -> Text,
+        recipients -> Text,
+        subject -> Text,
+        payload -> Text,
+        idempotency_key -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Nullable<TimestamptzSqlite>,
+        created_at -> TimestamptzSqlite,
+        delivered_at -> Nullable<TimestamptzSqlite>,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        at -> TimestamptzSqlite,
+        ok -> Bool,
+        status -> Nullable<Text>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::joinable!(alert_events -> alerts (alert_id));
+diesel::joinable!(alerts -> jobs (job_id));
+diesel::joinable!(notification_queue -> alerts (alert_id));
+diesel::joinable!(notification_queue -> notification_routes (route_id));
+diesel::joinable!(deliveries -> notification_channels (channel_id));
+diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
+diesel::joinable!(route_subscriptions -> users (user_id));
+diesel::joinable!(route_subscriptions -> notification_routes (route_id));
 diesel::joinable!(job_tags -> jobs (job_id));
 diesel::joinable!(job_copies -> jobs (job_id));
 diesel::joinable!(executions -> jobs (job_id));
@@ -280,4 +458,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chain_head,
     scheduler_tasks,
     scheduler_lease,
+    alert_rules,
+    alert_rule_overrides,
+    alerts,
+    alert_events,
+    notification_channels,
+    notification_routes,
+    route_subscriptions,
+    maintenance_windows,
+    notification_queue,
+    deliveries,
+    delivery_attempts,
 );

@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use crate::tokens::{JwtKeys, decode_access_token};
 use crate::tracking::evaluator::{EvaluationSettings, Evaluator};
 use crate::tracking::writer::IngestWriter;
-use crate::{api_keys, audit, auth, dashboard, executions, health, jobs, sessions, users};
+use crate::{alerts, api_keys, audit, auth, dashboard, executions, health, jobs, notify, sessions, users};
 
 /// Checks credentials against their stores: access tokens against the session store,
 /// API keys against theirs (with the cache that revocation clears).
@@ -136,7 +136,33 @@ pub fn register_routes(config: &mut ServiceConfig) {
                 .service(executions::handlers::get_execution)
                 .service(dashboard::handlers::summary)
                 .service(dashboard::handlers::series)
-                .service(crate::system::list_tasks),
+                .service(crate::system::list_tasks)
+                // `summary`, `acknowledge` and `rules` before `{id}`.
+                .service(alerts::handlers::alert_summary)
+                .service(alerts::handlers::acknowledge_alerts)
+                .service(alerts::handlers::list_alert_rules)
+                .service(alerts::handlers::update_alert_rule)
+                .service(alerts::handlers::create_rule_override)
+                .service(alerts::handlers::delete_rule_override)
+                .service(alerts::handlers::list_alerts)
+                .service(alerts::handlers::get_alert)
+                .service(alerts::handlers::acknowledge_alert)
+                .service(alerts::handlers::resolve_alert)
+                .service(alerts::handlers::list_windows)
+                .service(alerts::handlers::create_window)
+                .service(alerts::handlers::end_window)
+                .service(notify::handlers::list_channels)
+                .service(notify::handlers::create_channel)
+                .service(notify::handlers::update_channel)
+                .service(notify::handlers::delete_channel)
+                .service(notify::handlers::test_channel)
+                .service(notify::handlers::list_routes)
+                .service(notify::handlers::create_route)
+                .service(notify::handlers::update_route)
+                .service(notify::handlers::delete_route)
+                .service(notify::handlers::list_deliveries)
+                .service(notify::handlers::my_notifications)
+                .service(notify::handlers::update_my_notifications),
         );
 }
 
@@ -152,6 +178,7 @@ pub struct Application {
     server: Server,
     port: u16,
     scheduler: web::Data<crate::scheduler::Scheduler>,
+    evaluation: EvaluationSettings,
 }
 
 impl Application {
@@ -163,12 +190,45 @@ impl Application {
             std::io::Error::other("no secret key: call config::ensure_secret_key before building the application")
         })?;
         crate::metrics::started();
-        let evaluation = EvaluationSettings::from_config(&config);
+        notify::install_crypto_provider();
+        let secret_box = notify::crypto::SecretBox::from_secret_key(&secret);
+        {
+            let mut conn = pool.get().map_err(std::io::Error::other)?;
+            notify::sync_env_channel(&mut conn, config.mail.as_ref(), &secret_box, clock.now())
+                .map_err(|error| std::io::Error::other(format!("the MAIL_* channel: {error}")))?;
+        }
+        if let Some(mail) = &config.mail {
+            log::info!(
+                "notifications: MAIL_SERVER {} is the default e-mail channel; critical and warning alerts are e-mailed to \
+                 active admins and operators with an address (each can opt out)",
+                mail.server
+            );
+        }
+        let engine =
+            Arc::new(alerts::engine::AlertEngine::new(chrono::Duration::minutes(config.alerting.cooldown_minutes)));
+        let mut evaluation = EvaluationSettings::from_config(&config);
+        evaluation.observer = crate::tracking::evaluator::StatusHook::new(Arc::clone(&engine) as _);
         let (evaluator, inbox) = Evaluator::channel();
         let writer = IngestWriter::spawn(pool.clone(), evaluation.clone(), evaluator);
         inbox.start(pool.clone(), Arc::clone(&clock), evaluation.clone(), writer.clone());
-        let scheduler = crate::scheduler::Scheduler::new(periodic_tasks(&config, &pool, &evaluation, &writer));
+        let mut scheduler = crate::scheduler::Scheduler::new(periodic_tasks(&config, &pool, &evaluation, &writer));
+        let database_dir = config
+            .database_path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map_or_else(|| std::path::PathBuf::from("."), std::path::Path::to_path_buf);
+        scheduler.add_tasks(alerts::engine::tasks(&pool, &engine, database_dir));
         scheduler.start(pool.clone(), Arc::clone(&clock), std::time::Duration::from_secs(1));
+        let delivery_settings = notify::DeliverySettings { alerting: config.alerting.clone(), secret_box };
+        let notify_metrics = notify::dispatch::NotifyMetrics::default();
+        notify::dispatch::Worker::new(
+            pool.clone(),
+            Arc::clone(&clock),
+            delivery_settings.clone(),
+            notify_metrics.clone(),
+            Arc::clone(&scheduler.holds_lease),
+        )
+        .start();
         let state = web::Data::new(AppState {
             pool,
             config: Arc::clone(&config),
@@ -183,6 +243,10 @@ impl Application {
         let config_data = web::Data::from(Arc::clone(&config));
         let scheduler = web::Data::new(scheduler);
         let scheduler_handle = scheduler.clone();
+        let evaluation_data = web::Data::new(evaluation.clone());
+        let engine_data = web::Data::from(engine);
+        let delivery_data = web::Data::new(delivery_settings);
+        let notify_metrics = web::Data::new(notify_metrics);
         let authenticator: web::Data<dyn Authenticator> =
             web::Data::from(
                 Arc::new(StoreAuthenticator { state: state.clone(), api_key_cache: api_key_cache.clone() })
@@ -207,6 +271,10 @@ impl Application {
                 .app_data(summary_cache.clone())
                 .app_data(metrics.clone())
                 .app_data(scheduler.clone())
+                .app_data(evaluation_data.clone())
+                .app_data(engine_data.clone())
+                .app_data(delivery_data.clone())
+                .app_data(notify_metrics.clone())
                 .app_data(known_routes.clone())
                 .app_data(web::PayloadConfig::new(state.config.max_body_bytes));
             // Operational, not part of the documented API (see README).
@@ -228,7 +296,12 @@ impl Application {
         // Signals are handled by `shutdown::install` (systemd notifications, SIGHUP).
         .disable_signals()
         .run();
-        Ok(Self { server, port, scheduler: scheduler_handle })
+        Ok(Self { server, port, scheduler: scheduler_handle, evaluation })
+    }
+
+    /// The evaluation settings with the alert engine attached (tests evaluate through it).
+    pub fn evaluation(&self) -> EvaluationSettings {
+        self.evaluation.clone()
     }
 
     /// The scheduler (to release its lease at shutdown).

@@ -74,6 +74,7 @@ pub async fn list_jobs(
 #[post("/jobs")]
 pub async fn create_job(
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     auth: Authorized<Operators>,
     ValidJson(request): ValidJson<CreateJobRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,7 +83,7 @@ pub async fn create_job(
     crate::error::Violations::from(violations).finish(())?;
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let job = run_db(&state.pool, move |conn| {
         let id = model::create_job(conn, now, &actor, &fields)?;
         refresh_now(conn, id, now, &settings)?;
@@ -128,13 +129,14 @@ pub async fn get_job(
 #[patch("/jobs/{id}")]
 pub async fn update_job(
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     auth: Authorized<Operators>,
     PathId(id): PathId,
     ValidJson(patch): ValidJson<UpdateJobRequest>,
 ) -> Result<web::Json<JobDto>, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let changed = serde_json::to_value(&patch).map_err(ApiError::internal)?;
     let job = run_db(&state.pool, move |conn| {
         let job = Job::find(conn, id)?;
@@ -212,11 +214,12 @@ fn copy_dtos(
 pub async fn list_copies(
     _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,
 ) -> Result<web::Json<Vec<CopyDto>>, ApiError> {
     let now = state.clock.now();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     Ok(web::Json(run_db(&state.pool, move |conn| copy_dtos(conn, id, &settings, now)).await?))
 }
 
@@ -235,6 +238,7 @@ pub async fn list_copies(
 #[post("/jobs/{id}/copies")]
 pub async fn create_copy(
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     auth: Authorized<Operators>,
     PathId(job_id): PathId,
     ValidJson(request): ValidJson<CreateCopyRequest>,
@@ -244,7 +248,7 @@ pub async fn create_copy(
     crate::error::Violations::from(violations).finish(())?;
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let copy = run_db(&state.pool, move |conn| {
         let id = model::create_copy(conn, now, &actor, job_id, &fields)?;
         refresh_now(conn, job_id, now, &settings)?;
@@ -272,13 +276,14 @@ pub async fn create_copy(
 #[patch("/jobs/{id}/copies/{copy_id}")]
 pub async fn update_copy(
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     auth: Authorized<Operators>,
     path: CopyPath,
     ValidJson(patch): ValidJson<UpdateCopyRequest>,
 ) -> Result<web::Json<CopyDto>, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let copy = run_db(&state.pool, move |conn| {
         let copy = Copy::find(conn, path.job_id, path.copy_id)?;
         let fields = CopyFields::patched(&copy, patch)?;
@@ -308,12 +313,13 @@ pub async fn update_copy(
 #[delete("/jobs/{id}/copies/{copy_id}")]
 pub async fn delete_copy(
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     auth: Authorized<AdminOnly>,
     path: CopyPath,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let actor = auth.actor();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     run_db(&state.pool, move |conn| {
         model::delete_copy(conn, now, &actor, path.job_id, path.copy_id)?;
         refresh_now(conn, path.job_id, now, &settings)
@@ -336,11 +342,12 @@ pub async fn delete_copy(
 pub async fn job_compliance(
     _: ValidQuery<NoParams>,
     state: web::Data<AppState>,
+    evaluation: web::Data<EvaluationSettings>,
     _auth: Authorized<Readers>,
     PathId(id): PathId,
 ) -> Result<web::Json<ComplianceVerdictDto>, ApiError> {
     let now = state.clock.now();
-    let settings = EvaluationSettings::from_config(&state.config);
+    let settings = evaluation.get_ref().clone();
     let verdict = run_db(&state.pool, move |conn| {
         let job = Job::find(conn, id)?;
         let facts = load_facts(conn, job)?;

@@ -200,6 +200,9 @@ pub struct Scheduler {
     pub holder: String,
     /// The registered tasks.
     pub tasks: Vec<Task>,
+    /// Whether this process held the lease at its last tick (the notification worker runs
+    /// only then, so two processes never both send).
+    pub holds_lease: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Scheduler {
@@ -207,7 +210,17 @@ impl Scheduler {
     pub fn new(tasks: Vec<Task>) -> Self {
         let host = std::env::var("HOSTNAME").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "bms".to_owned());
         let nonce: u32 = rand::random();
-        Self { holder: format!("{host}:{}:{nonce:08x}", std::process::id()), tasks }
+        Self::named(format!("{host}:{}:{nonce:08x}", std::process::id()), tasks)
+    }
+
+    /// A scheduler with a given lease name.
+    pub fn named(holder: impl Into<String>, tasks: Vec<Task>) -> Self {
+        Self { holder: holder.into(), tasks, holds_lease: Arc::default() }
+    }
+
+    /// Adds tasks (before `start`).
+    pub fn add_tasks(&mut self, tasks: Vec<Task>) {
+        self.tasks.extend(tasks);
     }
 
     /// Starts the loop on its own thread: every `tick`, hold the lease or leave it, and run
@@ -234,7 +247,9 @@ impl Scheduler {
                 return;
             }
         };
-        match hold_lease(&mut conn, &self.holder, clock.now()) {
+        let held = hold_lease(&mut conn, &self.holder, clock.now());
+        self.holds_lease.store(matches!(held, Ok(true)), std::sync::atomic::Ordering::SeqCst);
+        match held {
             Ok(true) => {
                 for task in &self.tasks {
                     if let Err(error) = run_if_due(&mut conn, task, clock) {
@@ -375,8 +390,8 @@ mod tests {
                 Ok(())
             }),
         };
-        let first = Scheduler { holder: "first".into(), tasks: vec![task.clone()] };
-        let second = Scheduler { holder: "second".into(), tasks: vec![task] };
+        let first = Scheduler::named("first", vec![task.clone()]);
+        let second = Scheduler::named("second", vec![task]);
         let runs = || counter.load(std::sync::atomic::Ordering::SeqCst);
         // Both tick every second for a minute: the task (every 10 s) runs 6 times, not 12.
         for _ in 0..60 {
@@ -385,6 +400,8 @@ mod tests {
             clock.advance(Duration::seconds(1));
         }
         assert_eq!(runs(), 6);
+        assert!(first.holds_lease.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(!second.holds_lease.load(std::sync::atomic::Ordering::SeqCst));
         let list = first.list(&mut pool.get().expect("conn"), clock.now()).expect("list");
         assert_eq!(list.lease.as_ref().map(|lease| lease.holder.as_str()), Some("first"));
         assert_eq!(list.data[0].runs, 6);
@@ -407,15 +424,15 @@ mod tests {
         let (_dir, pool) = migrated_pool();
         let clock = Arc::new(ManualClock::starting_at(at(10, 0, 0)));
         let shared: SharedClock = clock.clone();
-        let scheduler = Scheduler {
-            holder: "me".into(),
-            tasks: vec![Task {
+        let scheduler = Scheduler::named(
+            "me",
+            vec![Task {
                 name: "broken",
                 description: "always fails",
                 schedule: TaskSchedule::Every(Duration::minutes(5)),
                 run: Arc::new(|_| Err("disk full".into())),
             }],
-        };
+        );
         scheduler.tick(&pool, &shared);
         let list = scheduler.list(&mut pool.get().expect("conn"), clock.now()).expect("list");
         let task = &list.data[0];
@@ -425,7 +442,7 @@ mod tests {
         assert_eq!(task.next_run_at, at(10, 5, 0));
         // After a restart (a new scheduler on the same database) the persisted next run
         // holds: nothing runs before 10:05, then exactly once.
-        let restarted = Scheduler { holder: "me-again".into(), tasks: scheduler.tasks.clone() };
+        let restarted = Scheduler::named("me-again", scheduler.tasks.clone());
         clock.advance(Duration::minutes(1));
         restarted.tick(&pool, &shared);
         clock.advance(Duration::hours(3));

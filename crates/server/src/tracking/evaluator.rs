@@ -32,6 +32,31 @@ pub const FINISHED_RESULTS: [ExecutionResult; 3] =
 /// Results that count as a successful backup.
 pub const SUCCESSFUL_RESULTS: [ExecutionResult; 2] = [ExecutionResult::Success, ExecutionResult::Warning];
 
+/// Told, inside the write transaction that stores it, about every changed job status
+/// (the alert engine: its alert changes and queued notifications commit with the status,
+/// or not at all). Defined here so that tracking does not import alerting.
+pub trait StatusObserver: Send + Sync {
+    /// `previous` is the stored row before this update (`None`: the job's first).
+    fn status_stored(&self, conn: &mut DbConn, previous: Option<&StatusRow>, update: &StatusUpdate) -> QueryResult<()>;
+}
+
+/// The observer, if any, as a cloneable field of the settings.
+#[derive(Clone, Default)]
+pub struct StatusHook(Option<std::sync::Arc<dyn StatusObserver>>);
+
+impl StatusHook {
+    /// A hook calling `observer`.
+    pub fn new(observer: std::sync::Arc<dyn StatusObserver>) -> Self {
+        Self(Some(observer))
+    }
+}
+
+impl std::fmt::Debug for StatusHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "StatusHook(set)" } else { "StatusHook(none)" })
+    }
+}
+
 /// What evaluation needs besides the database.
 #[derive(Debug, Clone)]
 pub struct EvaluationSettings {
@@ -39,12 +64,14 @@ pub struct EvaluationSettings {
     pub tracking: TrackingSettings,
     /// Zone whose calendar days the daily history uses.
     pub timezone: Tz,
+    /// Who is told about status changes (the alert engine).
+    pub observer: StatusHook,
 }
 
 impl EvaluationSettings {
-    /// The settings the configuration gives.
+    /// The settings the configuration gives (no observer yet).
     pub fn from_config(config: &crate::config::Config) -> Self {
-        Self { tracking: config.tracking.clone(), timezone: config.default_timezone }
+        Self { tracking: config.tracking.clone(), timezone: config.default_timezone, observer: StatusHook::default() }
     }
 }
 
@@ -266,6 +293,10 @@ pub struct StatusUpdate {
     pub evaluated_at: DateTime<Utc>,
     /// Today's calendar day in the configured zone.
     pub day: String,
+    /// The latest finished run's id.
+    pub last_run_id: Option<i64>,
+    /// Copies that had a success and left their freshness window: (copy, last success run).
+    pub stale_copies: Vec<(i64, i64)>,
 }
 
 /// Evaluates one job and returns its update, or `None` when nothing changed (or the job
@@ -295,6 +326,13 @@ pub fn compute_update(
         compliance_json: serde_json::to_string(&rules).map_err(ApiError::internal)?,
         evaluated_at: now,
         day: settings.day_of(now),
+        last_run_id: facts.job.last_run_id,
+        stale_copies: facts
+            .copies
+            .iter()
+            .filter(|(copy, _)| verdict.stale_copy_ids.contains(&copy.id))
+            .filter_map(|(copy, runs)| runs.last_success.map(|(run, _)| (copy.id, run)))
+            .collect(),
     };
     let day_recorded: Option<String> =
         compliance_daily::table.find((job_id, &update.day)).select(compliance_daily::status).first(conn).optional()?;
@@ -316,7 +354,7 @@ fn same_status(stored: &StatusRow, update: &StatusUpdate) -> bool {
 /// the state changed, and today's compliance-history row. The current row is re-read
 /// here, under the write lock, so flips are exact even if the update was computed from
 /// a slightly older snapshot.
-pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate) -> QueryResult<()> {
+pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate, observer: &StatusHook) -> QueryResult<()> {
     if jobs::table.find(update.job_id).select(jobs::id).first::<i64>(conn).optional()?.is_none() {
         return Ok(());
     }
@@ -352,6 +390,9 @@ pub fn apply_update(conn: &mut DbConn, update: &StatusUpdate) -> QueryResult<()>
                 ))
                 .execute(conn)?;
         }
+        if let Some(observer) = &observer.0 {
+            observer.status_stored(conn, current.as_ref(), update)?;
+        }
     }
     diesel::replace_into(compliance_daily::table)
         .values((
@@ -373,7 +414,7 @@ pub fn refresh_job(
 ) -> Result<Option<JobState>, ApiError> {
     let update = compute_update(conn, job_id, now, settings)?;
     if let Some(update) = &update {
-        apply_update(conn, update)?;
+        apply_update(conn, update, &settings.observer)?;
     }
     Ok(update.map(|update| update.state))
 }
@@ -405,7 +446,9 @@ pub fn refresh_all(pool: &DbPool, now: DateTime<Utc>, settings: &EvaluationSetti
     let updates = compute_updates(pool, &ids, now, settings)?;
     let mut conn = pool.get()?;
     for chunk in updates.chunks(500) {
-        crate::db::write_transaction(&mut conn, |conn| chunk.iter().try_for_each(|update| apply_update(conn, update)))?;
+        crate::db::write_transaction(&mut conn, |conn| {
+            chunk.iter().try_for_each(|update| apply_update(conn, update, &settings.observer))
+        })?;
     }
     Ok(ids.len())
 }
@@ -495,8 +538,9 @@ fn run_evaluator(
             Err(RecvTimeoutError::Disconnected) => return,
         };
         // Coalesce a burst of results into one pass: a job that keeps reporting is
-        // evaluated about once per window, not once per result.
-        std::thread::sleep(StdDuration::from_millis(500));
+        // evaluated about once per window, not once per result. Short, because a failed
+        // run's notification waits for it.
+        std::thread::sleep(StdDuration::from_millis(200));
         let mut dirty: HashSet<i64> = HashSet::from([first]);
         dirty.extend(receiver.try_iter());
         let ids: Vec<i64> = dirty.into_iter().collect();

@@ -174,7 +174,7 @@ fn commit_group(
         let mut daily: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         let mut hourly: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         for request in group {
-            let applied = conn.transaction(|conn| apply(conn, &request.op));
+            let applied = conn.transaction(|conn| apply(conn, &request.op, settings));
             if let Ok(rows) = &applied {
                 for (row, created) in rows {
                     if *created
@@ -215,7 +215,7 @@ pub fn hour_of(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H").to_string()
 }
 
-fn apply(conn: &mut DbConn, op: &WriteOp) -> Result<Vec<Written>, ApiError> {
+fn apply(conn: &mut DbConn, op: &WriteOp, settings: &EvaluationSettings) -> Result<Vec<Written>, ApiError> {
     match op {
         WriteOp::Insert(items) => items.iter().map(|item| insert_once(conn, item)).collect(),
         WriteOp::FinishRun(item) => Ok(vec![finish_run(conn, item)?]),
@@ -225,7 +225,7 @@ fn apply(conn: &mut DbConn, op: &WriteOp) -> Result<Vec<Written>, ApiError> {
         }
         WriteOp::Status(updates) => {
             for update in updates {
-                apply_update(conn, update)?;
+                apply_update(conn, update, &settings.observer)?;
             }
             Ok(Vec::new())
         }

@@ -114,9 +114,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .expect("first admin")
             .expect("empty database gets a first admin")
     };
-    let evaluation = EvaluationSettings { tracking: config.tracking.clone(), timezone: config.default_timezone };
     let application =
         Application::build(Arc::new(config), pool.clone(), Arc::new(clock.clone())).expect("server builds");
+    let evaluation = application.evaluation();
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
     TestApp {
@@ -228,6 +228,29 @@ impl TestApp {
         let reply = self.post("/api/v1/jobs", Some(token), &body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
         reply.json_as()
+    }
+
+    /// Makes a job whose latest run failed and waits until its `run_failed` alert fires;
+    /// returns `(job id, alert id)`.
+    pub async fn firing_alert(&self, token: &str, name: &str) -> (i64, i64) {
+        let job = self.create_job(token, json!({"name": name, "job_type": "file", "backup_tool": "restic"})).await;
+        let reply = self.post("/api/v1/executions", Some(token), &json!({"job_id": job.id, "result": "failed"})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        let alert = self.wait_for_alert(token, job.id, "run_failed").await;
+        (job.id, alert)
+    }
+
+    /// Waits (up to 10 s) for an open alert of `rule` on `job_id`; returns its id.
+    pub async fn wait_for_alert(&self, token: &str, job_id: i64, rule: &str) -> i64 {
+        for _ in 0..200 {
+            let list = self.get(&format!("/api/v1/alerts?job_id={job_id}&rule={rule}&open=true"), Some(token)).await;
+            assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+            if let Some(id) = list.body["data"][0]["id"].as_i64() {
+                return id;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no {rule} alert fired for job {job_id}");
     }
 
     /// Adds a copy; returns its id.

@@ -1,6 +1,7 @@
 //! Black-box API tests: each test starts the real server on port 0 with a fresh
 //! temporary SQLite file and talks to it over HTTP.
 
+mod alerts;
 mod api_keys;
 mod audit;
 mod auth;

@@ -63,6 +63,32 @@ fn matrix() -> Vec<(&'static str, &'static str, [u16; 7])> {
         ("GET", "/api/v1/dashboard/summary", READERS),
         ("GET", "/api/v1/system/tasks", READERS),
         ("GET", "/api/v1/dashboard/series", READERS),
+        ("GET", "/api/v1/alerts", READERS),
+        ("GET", "/api/v1/alerts/summary", READERS),
+        ("GET", "/api/v1/alerts/{id}", READERS),
+        ("POST", "/api/v1/alerts/{id}/acknowledge", WRITERS),
+        ("POST", "/api/v1/alerts/{id}/resolve", WRITERS),
+        ("POST", "/api/v1/alerts/acknowledge", WRITERS),
+        ("GET", "/api/v1/alerts/rules", READERS),
+        ("PUT", "/api/v1/alerts/rules/{kind}", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("POST", "/api/v1/alerts/rules/{kind}/overrides", [401, 201, 403, 403, 403, 403, 403]),
+        ("DELETE", "/api/v1/alerts/rules/overrides/{id}", [401, 204, 403, 403, 403, 403, 403]),
+        // Maintenance windows: operators and `maintenance` keys open them (tests/api/alerts.rs).
+        ("GET", "/api/v1/maintenance-windows", READERS),
+        ("POST", "/api/v1/maintenance-windows", [401, 201, 201, 403, 403, 403, 403]),
+        ("DELETE", "/api/v1/maintenance-windows/{id}", [401, 204, 204, 403, 403, 403, 403]),
+        ("GET", "/api/v1/notifications/channels", READERS),
+        ("POST", "/api/v1/notifications/channels", [401, 201, 403, 403, 403, 403, 403]),
+        ("PUT", "/api/v1/notifications/channels/{id}", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("DELETE", "/api/v1/notifications/channels/{id}", [401, 204, 403, 403, 403, 403, 403]),
+        ("POST", "/api/v1/notifications/channels/{id}/test", [401, 202, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/notifications/routes", READERS),
+        ("POST", "/api/v1/notifications/routes", [401, 201, 403, 403, 403, 403, 403]),
+        ("PUT", "/api/v1/notifications/routes/{id}", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("DELETE", "/api/v1/notifications/routes/{id}", [401, 204, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/notifications/deliveries", READERS),
+        ("GET", "/api/v1/me/notifications", [401, 200, 200, 200, 200, 403, 403]),
+        ("PUT", "/api/v1/me/notifications", [401, 200, 200, 200, 200, 403, 403]),
         // Ping URLs authenticate by their unguessable token, whoever calls.
         ("GET", "/ping/{token}", [200; 7]),
         ("POST", "/ping/{token}", [200; 7]),
@@ -125,6 +151,27 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
         let reply =
             app.post("/api/v1/executions", Some(&ctx.admin), &json!({"job_id": job.id, "result": "success"})).await;
         template.replace("{id}", &reply.json_as::<ExecutionDto>().id.to_string())
+    } else if template.starts_with("/api/v1/alerts/{id}") {
+        let (_, alert) = app.firing_alert(&ctx.admin, &ctx.unique("failing")).await;
+        template.replace("{id}", &alert.to_string())
+    } else if template == "/api/v1/alerts/rules/{kind}" || template == "/api/v1/alerts/rules/{kind}/overrides" {
+        template.replace("{kind}", "late")
+    } else if template == "/api/v1/alerts/rules/overrides/{id}" {
+        let body = json!({"tag": ctx.unique("tag"), "severity": "critical"});
+        let reply = app.post("/api/v1/alerts/rules/missed/overrides", Some(&ctx.admin), &body).await;
+        let id = reply.body["overrides"].as_array().and_then(|all| all.last()).and_then(|o| o["id"].as_i64());
+        template.replace("{id}", &id.expect("override made").to_string())
+    } else if template == "/api/v1/maintenance-windows/{id}" {
+        let body = json!({"scope": "all", "duration_minutes": 60, "reason": "matrix"});
+        let reply = app.post("/api/v1/maintenance-windows", Some(&ctx.admin), &body).await;
+        template.replace("{id}", &reply.body["id"].as_i64().expect("window made").to_string())
+    } else if template.starts_with("/api/v1/notifications/channels/{id}") {
+        let reply = app.post("/api/v1/notifications/channels", Some(&ctx.admin), &matrix_channel(ctx)).await;
+        template.replace("{id}", &reply.body["id"].as_i64().expect("channel made").to_string())
+    } else if template == "/api/v1/notifications/routes/{id}" {
+        let route = matrix_route(app, ctx).await;
+        let reply = app.post("/api/v1/notifications/routes", Some(&ctx.admin), &route).await;
+        template.replace("{id}", &reply.body["id"].as_i64().expect("route made").to_string())
     } else if template == "/api/v1/jobs/schedule-preview" {
         format!("{template}?cron_expression=0%202%20*%20*%20*")
     } else {
@@ -165,10 +212,38 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
         }
         ("POST", template) if template.starts_with("/ping/") => None,
         ("POST", "/api/v1/api-keys") => Some(json!({"name": ctx.unique("made"), "scopes": ["read"]})),
+        ("POST", "/api/v1/alerts/acknowledge") => {
+            let (_, alert) = app.firing_alert(&ctx.admin, &ctx.unique("failing")).await;
+            Some(json!({"ids": [alert]}))
+        }
+        ("PUT", "/api/v1/alerts/rules/{kind}") => Some(json!({"enabled": true, "severity": "info"})),
+        ("POST", "/api/v1/alerts/rules/{kind}/overrides") => Some(json!({"tag": ctx.unique("tag"), "enabled": false})),
+        ("POST", "/api/v1/maintenance-windows") => {
+            Some(json!({"scope": "all", "duration_minutes": 30, "reason": "planned outage"}))
+        }
+        ("POST" | "PUT", "/api/v1/notifications/channels" | "/api/v1/notifications/channels/{id}") => {
+            Some(matrix_channel(ctx))
+        }
+        ("POST" | "PUT", "/api/v1/notifications/routes" | "/api/v1/notifications/routes/{id}") => {
+            Some(matrix_route(app, ctx).await)
+        }
+        ("PUT", "/api/v1/me/notifications") => {
+            Some(json!({"language": "en", "email_opt_out": true, "subscribed_route_ids": []}))
+        }
         ("POST", _) => Some(json!({})),
         _ => None,
     };
     (path, body)
+}
+
+/// A webhook channel whose (refused) port makes its test message fail fast.
+fn matrix_channel(ctx: &Context) -> Value {
+    json!({"name": ctx.unique("channel"), "kind": "webhook", "url": "http://127.0.0.1:9/hook"})
+}
+
+async fn matrix_route(app: &TestApp, ctx: &Context) -> Value {
+    let channel = app.post("/api/v1/notifications/channels", Some(&ctx.admin), &matrix_channel(ctx)).await;
+    json!({"name": ctx.unique("route"), "channel_ids": [channel.body["id"]], "severities": ["critical"]})
 }
 
 #[tokio::test]

@@ -1,0 +1,13 @@
+DROP TABLE delivery_attempts;
+DROP TABLE deliveries;
+DROP TABLE notification_queue;
+DROP TABLE maintenance_windows;
+ALTER TABLE users DROP COLUMN alert_email_opt_out;
+ALTER TABLE users DROP COLUMN message_language;
+DROP TABLE route_subscriptions;
+DROP TABLE notification_routes;
+DROP TABLE notification_channels;
+DROP TABLE alert_events;
+DROP TABLE alerts;
+DROP TABLE alert_rule_overrides;
+DROP TABLE alert_rules;
