@@ -5,6 +5,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use bms_types::alerts::{
+    AlertDetailDto, AlertDto, AlertList, AlertNoteRequest, AlertSummaryDto, BulkAcknowledgeRequest,
+    BulkAcknowledgeResult, ChannelDto, ChannelList, ChannelRequest, CreateMaintenanceWindowRequest, DeliveryDto,
+    DeliveryList, ListAlertsQuery, ListDeliveriesQuery, ListMaintenanceWindowsQuery, MaintenanceWindowDto,
+    MaintenanceWindowList, NotificationPreferencesDto, RouteDto, RouteList, RouteRequest,
+};
 use bms_types::api_keys::{ApiKeyList, CreateApiKeyRequest, CreatedApiKeyResponse, ListApiKeysQuery};
 use bms_types::audit::{AuditEntryList, AuditVerifyResponse, ListAuditQuery};
 use bms_types::auth::{ChangePasswordRequest, LoginRequest, RefreshRequest, TokenResponse};
@@ -14,6 +20,7 @@ use bms_types::jobs::{
     ComplianceVerdictDto, CopyDto, CreateCopyRequest, CreateJobRequest, JobDto, JobList, ListJobsQuery,
     SchedulePreview, SchedulePreviewQuery, UpdateCopyRequest, UpdateJobRequest,
 };
+use bms_types::system::TaskList;
 use bms_types::users::{
     CreateUserRequest, CreatedUserResponse, ListUsersQuery, ResetPasswordRequest, ResetPasswordResponse,
     UpdateUserRequest, UserDto, UserList,
@@ -475,4 +482,117 @@ pub async fn list_audit(query: &ListAuditQuery) -> Result<AuditEntryList, ApiErr
 /// Verifies the hash chain.
 pub async fn verify_audit() -> Result<AuditVerifyResponse, ApiError> {
     get(url("/audit-log/verify")).await
+}
+
+// ---- alerts ----
+
+/// One page of alerts.
+pub async fn list_alerts(query: &ListAlertsQuery) -> Result<AlertList, ApiError> {
+    get(with_query("/alerts", query)).await
+}
+
+/// Open alerts by severity (the dashboard tile).
+pub async fn alerts_summary() -> Result<AlertSummaryDto, ApiError> {
+    get(url("/alerts/summary")).await
+}
+
+/// One alert with its timeline.
+pub async fn get_alert(id: i64) -> Result<AlertDetailDto, ApiError> {
+    get(url(&format!("/alerts/{id}"))).await
+}
+
+/// `acknowledge` or `resolve` one alert, with an optional note.
+pub async fn alert_action(id: i64, action: &str, note: Option<String>) -> Result<AlertDto, ApiError> {
+    send_json(Method::POST, &format!("/alerts/{id}/{action}"), &AlertNoteRequest { note }).await
+}
+
+/// Acknowledges many firing alerts at once.
+pub async fn acknowledge_alerts(request: &BulkAcknowledgeRequest) -> Result<BulkAcknowledgeResult, ApiError> {
+    send_json(Method::POST, "/alerts/acknowledge", request).await
+}
+
+// ---- notifications ----
+
+/// Every channel (secrets only as "set").
+pub async fn list_channels() -> Result<ChannelList, ApiError> {
+    get(url("/notifications/channels")).await
+}
+
+/// Creates a channel (`None`) or changes one.
+pub async fn save_channel(id: Option<i64>, request: &ChannelRequest) -> Result<ChannelDto, ApiError> {
+    match id {
+        None => send_json(Method::POST, "/notifications/channels", request).await,
+        Some(id) => send_json(Method::PUT, &format!("/notifications/channels/{id}"), request).await,
+    }
+}
+
+/// Deletes a channel.
+pub async fn delete_channel(id: i64) -> Result<(), ApiError> {
+    request::<IgnoredAny>(Method::DELETE, url(&format!("/notifications/channels/{id}")), None).await.map(drop)
+}
+
+/// Queues a test message; the delivery log shows how it went.
+pub async fn test_channel(id: i64) -> Result<DeliveryDto, ApiError> {
+    send_json(Method::POST, &format!("/notifications/channels/{id}/test"), &Empty {}).await
+}
+
+/// Every route.
+pub async fn list_routes() -> Result<RouteList, ApiError> {
+    get(url("/notifications/routes")).await
+}
+
+/// Creates a route (`None`) or changes one.
+pub async fn save_route(id: Option<i64>, request: &RouteRequest) -> Result<RouteDto, ApiError> {
+    match id {
+        None => send_json(Method::POST, "/notifications/routes", request).await,
+        Some(id) => send_json(Method::PUT, &format!("/notifications/routes/{id}"), request).await,
+    }
+}
+
+/// Deletes a route.
+pub async fn delete_route(id: i64) -> Result<(), ApiError> {
+    request::<IgnoredAny>(Method::DELETE, url(&format!("/notifications/routes/{id}")), None).await.map(drop)
+}
+
+/// One page of the delivery log.
+pub async fn list_deliveries(query: &ListDeliveriesQuery) -> Result<DeliveryList, ApiError> {
+    get(with_query("/notifications/deliveries", query)).await
+}
+
+/// The signed-in user's notification preferences.
+pub async fn my_notifications() -> Result<NotificationPreferencesDto, ApiError> {
+    get(url("/me/notifications")).await
+}
+
+/// Saves the signed-in user's notification preferences.
+pub async fn save_my_notifications(
+    preferences: &NotificationPreferencesDto,
+) -> Result<NotificationPreferencesDto, ApiError> {
+    send_json(Method::PUT, "/me/notifications", preferences).await
+}
+
+// ---- maintenance windows ----
+
+/// Maintenance windows (not yet ended, or all).
+pub async fn list_maintenance_windows(query: &ListMaintenanceWindowsQuery) -> Result<MaintenanceWindowList, ApiError> {
+    get(with_query("/maintenance-windows", query)).await
+}
+
+/// Opens a maintenance window.
+pub async fn create_maintenance_window(
+    request: &CreateMaintenanceWindowRequest,
+) -> Result<MaintenanceWindowDto, ApiError> {
+    send_json(Method::POST, "/maintenance-windows", request).await
+}
+
+/// Ends a maintenance window now.
+pub async fn end_maintenance_window(id: i64) -> Result<(), ApiError> {
+    request::<IgnoredAny>(Method::DELETE, url(&format!("/maintenance-windows/{id}")), None).await.map(drop)
+}
+
+// ---- system ----
+
+/// The scheduler's tasks and its lease.
+pub async fn system_tasks() -> Result<TaskList, ApiError> {
+    get(url("/system/tasks")).await
 }

@@ -123,6 +123,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/jobs/:id") view={Lazy::<pages::JobDetail>::new()}/>
                         <Route path=path!("/executions") view={Lazy::<pages::Executions>::new()}/>
                         <Route path=path!("/profile") view={Lazy::<pages::Profile>::new()}/>
+                        <Route path=path!("/me/notifications") view={Lazy::<pages::MyNotifications>::new()}/>
+                        <Route path=path!("/alerts") view={Lazy::<pages::Alerts>::new()}/>
+                        <Route path=path!("/alerts/:id") view={Lazy::<pages::AlertDetail>::new()}/>
+                        <Route path=path!("/notifications/channels") view={Lazy::<pages::Channels>::new()}/>
+                        <Route path=path!("/notifications/routes") view={Lazy::<pages::Routes>::new()}/>
+                        <Route path=path!("/notifications/deliveries") view={Lazy::<pages::Deliveries>::new()}/>
+                        <Route path=path!("/notifications") view=|| view! { <Redirect path="/notifications/channels"/> }/>
+                        <Route path=path!("/maintenance") view={Lazy::<pages::Maintenance>::new()}/>
+                        <Route path=path!("/system/tasks") view={Lazy::<pages::Tasks>::new()}/>
                     </ParentRoute>
                 </Routes>
             </main>
@@ -202,6 +211,9 @@ fn Header() -> impl IntoView {
                     <A href="/" exact=true>{tr("nav.dashboard")}</A>
                     <A href="/jobs">{tr("nav.jobs")}</A>
                     <A href="/executions">{tr("nav.executions")}</A>
+                    <A href="/alerts">{tr("nav.alerts")}</A>
+                    <A href="/notifications">{tr("nav.notifications")}</A>
+                    <A href="/maintenance">{tr("nav.maintenance")}</A>
                     <Show when=move || session.is_admin()>
                         <A href="/admin/users">{tr("nav.users")}</A>
                     </Show>
@@ -211,6 +223,7 @@ fn Header() -> impl IntoView {
                     <Show when=move || session.can_audit()>
                         <A href="/admin/audit">{tr("nav.audit")}</A>
                     </Show>
+                    <A href="/system/tasks">{tr("nav.tasks")}</A>
                 </nav>
             </Show>
             <div class="topbar-end">
@@ -248,6 +261,9 @@ fn Header() -> impl IntoView {
                                     " ("
                                     {move || i18n::enum_label("role", user.role.as_str())}
                                     ")"
+                                </A>
+                                <A href="/me/notifications" attr:class="user" attr:data-testid="my-notifications-link">
+                                    {tr("nav.my_notifications")}
                                 </A>
                                 <button
                                     type="button"

@@ -137,3 +137,54 @@ pub fn split_tags(value: &str) -> Vec<String> {
 pub fn parse_optional(value: &str) -> Option<i64> {
     value.trim().parse().ok()
 }
+
+/// Splits a list typed with commas or one item a line, dropping blanks (e-mail recipients).
+pub fn split_list(value: &str) -> Vec<String> {
+    value.split([',', '\n', ';']).map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+}
+
+/// Comma- or line-separated ids, `None` when one is not a whole number.
+pub fn split_ids(value: &str) -> Option<Vec<i64>> {
+    split_list(value).iter().map(|item| item.trim_start_matches('#').parse().ok()).collect()
+}
+
+/// Comma- or line-separated positive ids (job ids).
+pub fn ids(value: &str) -> Option<Check> {
+    let valid = split_ids(value).is_some_and(|ids| ids.iter().all(|id| *id > 0));
+    (!valid).then(|| Check::new("check.ids"))
+}
+
+/// Empty, or a time of day `HH:MM` (24 hours).
+pub fn optional_time(value: &str) -> Option<Check> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let valid = value.split_once(':').is_some_and(|(hours, minutes)| {
+        hours.len() == 2
+            && minutes.len() == 2
+            && hours.parse::<u8>().is_ok_and(|h| h < 24)
+            && minutes.parse::<u8>().is_ok_and(|m| m < 60)
+    });
+    (!valid).then(|| Check::new("check.time"))
+}
+
+/// `Name: value` lines (webhook headers), `None` when a line has no name or no colon.
+pub fn parse_headers(value: &str) -> Option<Vec<(String, String)>> {
+    value
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let name = name.trim();
+            (!name.is_empty() && !name.contains(char::is_whitespace))
+                .then(|| (name.to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Every non-blank line is a `Name: value` header.
+pub fn headers(value: &str) -> Option<Check> {
+    parse_headers(value).is_none().then(|| Check::new("check.headers"))
+}

@@ -146,6 +146,18 @@ fn form_checks_mirror_the_server_rules() {
     assert_eq!(validate::optional_number("2.5", 1, 20).map(|c| c.key), Some("check.range"));
     assert_eq!(validate::split_tags(" prod, ,db ,"), vec!["prod".to_owned(), "db".to_owned()]);
     assert_eq!(validate::tags(&"t,".repeat(21)).map(|c| c.key), Some("check.tag_count"));
+    assert_eq!(validate::split_list("a@x.jp, b@x.jp\n\nc@x.jp"), vec!["a@x.jp", "b@x.jp", "c@x.jp"]);
+    assert_eq!(validate::split_ids("12, #15\n3"), Some(vec![12, 15, 3]));
+    assert_eq!(validate::ids("12, x").map(|c| c.key), Some("check.ids"));
+    assert_eq!(validate::ids(""), None);
+    assert_eq!(validate::optional_time("22:00"), None);
+    assert_eq!(validate::optional_time("24:00").map(|c| c.key), Some("check.time"));
+    assert_eq!(validate::optional_time("7:00").map(|c| c.key), Some("check.time"));
+    assert_eq!(
+        validate::parse_headers("Authorization: Bearer x\n\nX-Env:prod"),
+        Some(vec![("Authorization".to_owned(), "Bearer x".to_owned()), ("X-Env".to_owned(), "prod".to_owned())])
+    );
+    assert_eq!(validate::headers("no colon").map(|c| c.key), Some("check.headers"));
     // The message carries the parameter in the person's language.
     i18n::set_lang(Lang::Ja);
     assert_eq!(short.message(), "12文字以上で入力してください。");

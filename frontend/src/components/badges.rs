@@ -1,4 +1,5 @@
-//! Coloured badges for job states, compliance statuses, rule outcomes and run results.
+//! Coloured badges for job states, compliance statuses, rule outcomes and run results, and
+//! one generic badge for the other wire enums (severities, alert and delivery statuses...).
 
 use bms_types::jobs::{ComplianceStatusDto, JobStateDto, RuleOutcomeDto};
 use leptos::prelude::*;
@@ -30,4 +31,11 @@ pub fn OutcomeBadge(outcome: RuleOutcomeDto) -> impl IntoView {
 #[component]
 pub fn ResultBadge(result: &'static str) -> impl IntoView {
     view! { <span class=format!("badge result-{result}")>{enum_tr("result", result)}</span> }
+}
+
+/// Any wire enum's label as a badge, coloured by the class `{kind}-{value}` (e.g.
+/// `severity-critical`, `alert_status-firing`).
+#[component]
+pub fn EnumBadge(kind: &'static str, value: &'static str) -> impl IntoView {
+    view! { <span class=format!("badge {kind}-{value}") data-value=value>{enum_tr(kind, value)}</span> }
 }

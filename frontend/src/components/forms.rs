@@ -72,6 +72,12 @@ impl FormState {
         self.refusal.get().filter(|error| error.details.is_empty() || error.code.is_none())
     }
 
+    /// The server's refusal when it names a field the form does not show (an item of a list,
+    /// say `email.to_addresses[2]`): shown above the buttons so it is not lost.
+    pub fn unplaced(&self, placed: &'static [&'static str]) -> Option<ApiError> {
+        self.refusal.get().filter(|error| error.details.iter().any(|detail| !placed.contains(&detail.field.as_str())))
+    }
+
     /// Forgets the server's complaint about `field` once the person edits it.
     pub fn clear_field(&self, field: &'static str) {
         let answers = self.answers.get_untracked();
@@ -90,8 +96,18 @@ impl FormState {
 
 /// The form's general error (one that names no field shown on the form).
 #[component]
-pub fn FormError(form: FormState) -> impl IntoView {
-    move || form.general_error().map(|error| view! { <ErrorBox error=error/> })
+pub fn FormError(
+    form: FormState,
+    /// The fields the form shows: a refusal naming any other field is shown here too
+    /// (empty: not checked).
+    #[prop(optional)]
+    placed: &'static [&'static str],
+) -> impl IntoView {
+    move || {
+        form.general_error()
+            .or_else(|| if placed.is_empty() { None } else { form.unplaced(placed) })
+            .map(|error| view! { <ErrorBox error=error/> })
+    }
 }
 
 /// A labelled text input. `check` is the as-you-type rule (shown once the field was edited
@@ -265,6 +281,121 @@ pub fn CheckField(
     }
 }
 
+/// A labelled multi-line text input (e-mail recipients, a PEM certificate, a note).
+#[component]
+pub fn TextAreaField(
+    /// Catalog key of the label.
+    label: &'static str,
+    /// The API field name (also the element id suffix).
+    name: &'static str,
+    /// The bound value.
+    value: RwSignal<String>,
+    /// The form this field belongs to.
+    #[prop(optional)]
+    form: Option<FormState>,
+    /// Catalog key of a hint under the field.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// Placeholder text (not translated: examples).
+    #[prop(optional)]
+    placeholder: &'static str,
+    /// Visible lines.
+    #[prop(default = 3)]
+    rows: u32,
+    /// A `data-testid` for browser tests.
+    #[prop(optional)]
+    testid: &'static str,
+) -> impl IntoView {
+    let id = format!("f-{}", name.replace('.', "-"));
+    let message = Signal::derive(move || form.and_then(|form| form.server_error(name)));
+    view! {
+        <div class="field" class:invalid=move || message.with(Option::is_some)>
+            <label for=id.clone()>{tr(label)}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                placeholder=placeholder
+                data-testid=testid
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    if let Some(form) = form {
+                        form.clear_field(name);
+                    }
+                }
+            ></textarea>
+            {hint.map(|hint| view! { <small class="hint">{tr(hint)}</small> })}
+            <small class="field-error" aria-live="polite">{move || message.get().unwrap_or_default()}</small>
+        </div>
+    }
+}
+
+/// A fieldset of checkboxes choosing several values (`(value, label)` options).
+#[component]
+pub fn MultiCheck(
+    /// Catalog key of the legend.
+    label: &'static str,
+    /// The API field name (element ids are `f-{name}-{value}`).
+    name: &'static str,
+    /// The chosen values.
+    value: RwSignal<Vec<String>>,
+    /// `(value, label)` pairs.
+    options: Signal<Vec<(String, String)>>,
+    /// The form, when the field is part of one.
+    #[prop(optional)]
+    form: Option<FormState>,
+    /// Catalog key of a hint under the boxes.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+) -> impl IntoView {
+    let message = Signal::derive(move || form.and_then(|form| form.server_error(name)));
+    view! {
+        <fieldset class="multi-check" class:invalid=move || message.with(Option::is_some) data-field=name>
+            <legend>{tr(label)}</legend>
+            <div class="checks">
+                {move || {
+                    options
+                        .get()
+                        .into_iter()
+                        .map(|(option, text)| {
+                            let id = format!("f-{name}-{option}");
+                            let key = option.clone();
+                            let probe = option.clone();
+                            let checked = move || value.with(|chosen| chosen.contains(&probe));
+                            view! {
+                                <label class="inline" for=id.clone()>
+                                    <input
+                                        id=id.clone()
+                                        type="checkbox"
+                                        value=option
+                                        prop:checked=checked
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            value.update(|chosen| {
+                                                chosen.retain(|item| *item != key);
+                                                if on {
+                                                    chosen.push(key.clone());
+                                                }
+                                            });
+                                            if let Some(form) = form {
+                                                form.clear_field(name);
+                                            }
+                                        }
+                                    />
+                                    {text}
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            {hint.map(|hint| view! { <small class="hint">{tr(hint)}</small> })}
+            <small class="field-error" aria-live="polite">{move || message.get().unwrap_or_default()}</small>
+        </fieldset>
+    }
+}
+
 /// A "New …" button that opens a create form: title, the fields (children), the form's
 /// general error, Create and Cancel.
 #[component]
@@ -281,6 +412,9 @@ pub fn CreateForm(
     form: FormState,
     /// Runs on submit (the default action is already prevented).
     on_submit: Callback<leptos::ev::SubmitEvent>,
+    /// The fields the form shows (see `FormError`).
+    #[prop(optional)]
+    placed: &'static [&'static str],
     /// The fields.
     children: ChildrenFn,
 ) -> impl IntoView {
@@ -296,7 +430,7 @@ pub fn CreateForm(
             <form class="panel inset" id=form_id on:submit=submit novalidate=true>
                 <h2>{tr(title)}</h2>
                 {children()}
-                <FormError form=form/>
+                <FormError form=form placed=placed/>
                 <div class="button-row">
                     <button type="submit" disabled=move || form.busy()>{tr("common.create")}</button>
                     <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>

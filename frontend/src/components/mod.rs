@@ -9,9 +9,12 @@ mod lists;
 mod secrets;
 mod status;
 
-pub use badges::{ComplianceBadge, OutcomeBadge, ResultBadge, StateBadge};
+pub use badges::{ComplianceBadge, EnumBadge, OutcomeBadge, ResultBadge, StateBadge};
 pub use browser::{Debounce, confirm, every};
-pub use forms::{CheckField, CreateForm, Field, FormError, FormState, SelectField, enum_options, wire_names};
+pub use forms::{
+    CheckField, CreateForm, Field, FormError, FormState, MultiCheck, SelectField, TextAreaField, enum_options,
+    wire_names,
+};
 pub use lists::{DateFilter, Pagination, paged_table};
 pub use secrets::{CopyButton, SecretNotice};
 pub use status::{Empty, ErrorBox, Forbidden, Loading, action_error, loaded};

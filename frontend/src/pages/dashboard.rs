@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use bms_types::alerts::AlertSummaryDto;
 use bms_types::dashboard::{DashboardSeries, DashboardSummary};
 use bms_types::jobs::JobStateDto;
 use chrono::{DateTime, Utc};
@@ -60,7 +61,15 @@ pub fn DashboardPage() -> impl IntoView {
         let (summary, series) = futures::join!(api::dashboard_summary(), api::dashboard_series(SERIES_DAYS));
         (summary, series, Utc::now())
     });
-    every(REFRESH, move || poll.refetch());
+    // Open alerts by severity: polled alongside, the last good answer stays on screen.
+    let alert_poll = LocalResource::new(api::alerts_summary);
+    every(REFRESH, move || {
+        poll.refetch();
+        alert_poll.refetch();
+    });
+    let alerts = Memo::new(move |previous: Option<&Option<AlertSummaryDto>>| {
+        alert_poll.get().and_then(Result::ok).or_else(|| previous.copied().flatten())
+    });
     let board = Memo::new(move |previous: Option<&Board>| match poll.get() {
         Some(answers) => Board::after(previous, answers),
         None => previous.cloned().unwrap_or_default(),
@@ -83,7 +92,10 @@ pub fn DashboardPage() -> impl IntoView {
                                 .unwrap_or_default()
                         }}
                     </span>
-                    <button type="button" class="secondary" on:click=move |_| poll.refetch()>{tr("common.refresh")}</button>
+                    <button type="button" class="secondary" on:click=move |_| {
+                        poll.refetch();
+                        alert_poll.refetch();
+                    }>{tr("common.refresh")}</button>
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || wall_mode.get() on:change=toggle_wall/>
                         {tr("dashboard.wall_mode")}
@@ -98,7 +110,9 @@ pub fn DashboardPage() -> impl IntoView {
             {move || match board.with(|board| board.summary.clone()) {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorBox error=error/> }.into_any(),
-                Some(Ok(summary)) => view! { <Tiles summary=summary.clone()/><Attention summary=summary/> }.into_any(),
+                Some(Ok(summary)) => {
+                    view! { <Tiles summary=summary.clone() alerts=alerts.into()/><Attention summary=summary/> }.into_any()
+                }
             }}
             {move || match board.with(|board| board.series.clone()) {
                 Some(Ok(series)) => view! { <Charts series=series/> }.into_any(),
@@ -112,8 +126,40 @@ fn state_count(summary: &DashboardSummary, state: JobStateDto) -> u64 {
     summary.jobs_by_state.iter().find(|count| count.state == state).map_or(0, |count| count.count)
 }
 
+/// Open alerts by severity (firing + acknowledged), linking to the alert list.
 #[component]
-fn Tiles(summary: DashboardSummary) -> impl IntoView {
+fn AlertsTile(alerts: Signal<Option<AlertSummaryDto>>) -> impl IntoView {
+    let counts = move || {
+        alerts.get().map(|summary| {
+            let (firing, acknowledged) = (summary.firing, summary.acknowledged);
+            (
+                firing.critical + acknowledged.critical,
+                firing.warning + acknowledged.warning,
+                firing.info + acknowledged.info,
+                firing.critical + firing.warning + firing.info,
+            )
+        })
+    };
+    view! {
+        <article class="tile" class:alert=move || counts().is_some_and(|(_, _, _, firing)| firing > 0) data-testid="alerts-tile">
+            <h2><A href="/alerts">{tr("dashboard.open_alerts")}</A></h2>
+            {move || match counts() {
+                None => view! { <p class="big muted">"—"</p> }.into_any(),
+                Some((critical, warning, info, firing)) => view! {
+                    <p class="big">
+                        <A href="/alerts?severity=critical" attr:class="bad" attr:data-severity="critical">{critical}</A>" / "
+                        <A href="/alerts?severity=warning" attr:class="warn" attr:data-severity="warning">{warning}</A>" / "
+                        <A href="/alerts?severity=info" attr:class="info" attr:data-severity="info">{info}</A>
+                    </p>
+                    <p class="muted">{move || t_with("dashboard.open_alerts_legend", &[("firing", firing.to_string())])}</p>
+                }.into_any(),
+            }}
+        </article>
+    }
+}
+
+#[component]
+fn Tiles(summary: DashboardSummary, alerts: Signal<Option<AlertSummaryDto>>) -> impl IntoView {
     let problems = [JobStateDto::Failed, JobStateDto::Missed, JobStateDto::Late, JobStateDto::OverdueRunning]
         .iter()
         .map(|state| state_count(&summary, *state))
@@ -175,6 +221,7 @@ fn Tiles(summary: DashboardSummary) -> impl IntoView {
                 <p class="big">{format::percent(summary.success_rate_7d)}</p>
                 <p class="muted">{move || t_with("dashboard.success_rate_30d", &[("rate", format::percent(summary.success_rate_30d))])}</p>
             </article>
+            <AlertsTile alerts=alerts/>
         </div>
         <section class="panel">
             <h2>{tr("dashboard.by_state")}</h2>

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use bms_types::alerts::{AlertStatus, ListAlertsQuery};
 use bms_types::executions::{ExecutionResult, ListExecutionsQuery};
 use bms_types::jobs::{
     ComplianceVerdictDto, CopyDto, CopyType, CreateCopyRequest, JobDto, MediaType, UpdateCopyRequest,
@@ -16,8 +17,8 @@ use leptos_router::params::Params;
 use crate::api::{self, ApiError};
 use crate::app::{NotFound, use_session};
 use crate::components::{
-    CheckField, ComplianceBadge, CopyButton, Empty, Field, FormError, FormState, OutcomeBadge, Pagination, SelectField,
-    StateBadge, action_error, confirm, enum_options, every, loaded, wire_names,
+    CheckField, ComplianceBadge, CopyButton, Empty, EnumBadge, Field, FormError, FormState, OutcomeBadge, Pagination,
+    SelectField, StateBadge, action_error, confirm, enum_options, every, loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, enum_tr, t, t_with, tr};
@@ -124,6 +125,7 @@ fn JobDetail(job_id: i64) -> impl IntoView {
                 </Show>
                 {move || editing.get().map(|copy| view! { <CopyForm copy=copy editing=editing change=change_copies/> })}
             </section>
+            <JobAlerts job_id=job_id changes=changes/>
             <History job_id=job_id changes=changes/>
         </section>
     }
@@ -479,6 +481,44 @@ fn History(job_id: i64, changes: Signal<()>) -> impl IntoView {
                     <Pagination meta=meta page=page/>
                 }
                     .into_any()
+            })}
+        </section>
+    }
+}
+
+/// The job's open alerts (firing and acknowledged), linking to each.
+#[component]
+fn JobAlerts(job_id: i64, changes: Signal<()>) -> impl IntoView {
+    let alerts = LocalResource::new(move || {
+        changes.track();
+        let query =
+            ListAlertsQuery { job_id: Some(job_id), open: Some(true), per_page: Some(20), ..Default::default() };
+        async move { api::list_alerts(&query).await }
+    });
+    view! {
+        <section class="panel" data-testid="job-alerts">
+            <h2>{tr("alerts.open_for_job")}</h2>
+            {move || loaded(alerts.get(), |list| {
+                let open: Vec<_> = list.data.into_iter().filter(|alert| alert.status != AlertStatus::Resolved).collect();
+                if open.is_empty() {
+                    return view! { <Empty key="alerts.none_open"/> }.into_any();
+                }
+                view! {
+                    <ul class="alert-list">
+                        {open.into_iter().map(|alert| {
+                            let status = alert.status.as_str();
+                            view! {
+                                <li data-alert-id=alert.id.to_string() data-status=status>
+                                    <EnumBadge kind="severity" value=alert.severity.as_str()/> " "
+                                    <EnumBadge kind="alert_status" value=status/> " "
+                                    <A href=format!("/alerts/{}", alert.id)>{alert.summary.clone()}</A> " "
+                                    <span class="muted">{format::datetime(alert.fired_at)}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <A href=format!("/alerts?job_id={job_id}")>{tr("alerts.all_for_job")}</A>
+                }.into_any()
             })}
         </section>
     }

@@ -2,7 +2,7 @@
 //! password change).
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, SessionEnd};
@@ -194,6 +194,8 @@ pub fn ProfilePage() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
+            <h2>{tr("my_notifications.title")}</h2>
+            <p><A href="/me/notifications">{tr("my_notifications.link")}</A></p>
             <h2>{tr("password.title")}</h2>
             <ChangePasswordForm after=None/>
         </section>

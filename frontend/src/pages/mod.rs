@@ -1,20 +1,23 @@
 //! One module per screen, and the screens that load on navigation.
 //!
 //! Sign-in and the dashboard are in the main WASM module. Every other screen is a
-//! [`LazyRoute`] whose view comes from one of three `#[lazy]` groups: the job screens
-//! (with the results list, which shares the job page's table), the administration
-//! screens, and the account screens. Built with the `split` feature
+//! [`LazyRoute`] whose view comes from one of four `#[lazy]` groups: the job screens
+//! (with the results list, which shares the job page's table), the alert screens (alerts,
+//! notification channels, routes and the delivery log, maintenance windows), the
+//! administration screens (with the scheduler's tasks), and the account screens (with the
+//! person's notification preferences). Built with the `split` feature
 //! (`scripts/build-spa.sh`), each group's code is cut into its own chunk, fetched the first
 //! time one of its screens is visited, so the first load does not grow with each screen
 //! added. One group per kind of work rather than one per screen: wasm-split puts the code
 //! that several splits share into a chunk per combination of them, and ten splits made a
-//! first visit to the job list fetch 24 files; three make it at most four.
+//! first visit to the job list fetch 24 files; a handful keeps it at a few.
 //! Without the feature (`trunk serve`, the browser tests) the groups are ordinary
 //! functions in one module.
 
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod dashboard;
@@ -23,6 +26,9 @@ pub mod job_detail;
 pub mod job_form;
 pub mod jobs;
 pub mod login;
+pub mod maintenance;
+pub mod notifications;
+pub mod tasks;
 pub mod users;
 
 /// The job screens and the results list.
@@ -47,6 +53,30 @@ fn job_screen(screen: JobScreen) -> AnyView {
     }
 }
 
+/// The alert screens: alerts, notifications, maintenance windows.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum AlertScreen {
+    List,
+    Detail,
+    Channels,
+    Routes,
+    Deliveries,
+    Maintenance,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn alert_screen(screen: AlertScreen) -> AnyView {
+    match screen {
+        AlertScreen::List => alerts::AlertsPage().into_any(),
+        AlertScreen::Detail => alerts::AlertDetailPage().into_any(),
+        AlertScreen::Channels => notifications::ChannelsPage().into_any(),
+        AlertScreen::Routes => notifications::RoutesPage().into_any(),
+        AlertScreen::Deliveries => notifications::DeliveriesPage().into_any(),
+        AlertScreen::Maintenance => maintenance::MaintenancePage().into_any(),
+    }
+}
+
 /// The administration screens.
 #[derive(Clone, Copy)]
 #[repr(u8)]
@@ -54,6 +84,7 @@ pub enum AdminScreen {
     Users,
     ApiKeys,
     Audit,
+    Tasks,
 }
 
 #[cfg_attr(feature = "split", leptos::lazy)]
@@ -62,6 +93,7 @@ fn admin_screen(screen: AdminScreen) -> AnyView {
         AdminScreen::Users => users::UsersPage().into_any(),
         AdminScreen::ApiKeys => api_keys::ApiKeysPage().into_any(),
         AdminScreen::Audit => audit::AuditPage().into_any(),
+        AdminScreen::Tasks => tasks::TasksPage().into_any(),
     }
 }
 
@@ -71,6 +103,7 @@ fn admin_screen(screen: AdminScreen) -> AnyView {
 pub enum AccountScreen {
     ForcedChange,
     Profile,
+    Notifications,
 }
 
 #[cfg_attr(feature = "split", leptos::lazy)]
@@ -78,6 +111,7 @@ fn account_screen(screen: AccountScreen) -> AnyView {
     match screen {
         AccountScreen::ForcedChange => login::ForcedChangePage().into_any(),
         AccountScreen::Profile => login::ProfilePage().into_any(),
+        AccountScreen::Notifications => notifications::MyNotificationsPage().into_any(),
     }
 }
 
@@ -127,6 +161,34 @@ lazy_screen!(
     Executions, job_screen(JobScreen::Executions)
 );
 lazy_screen!(
+    /// `/alerts`.
+    Alerts, alert_screen(AlertScreen::List)
+);
+lazy_screen!(
+    /// `/alerts/:id`.
+    AlertDetail, alert_screen(AlertScreen::Detail)
+);
+lazy_screen!(
+    /// `/notifications/channels`.
+    Channels, alert_screen(AlertScreen::Channels)
+);
+lazy_screen!(
+    /// `/notifications/routes`.
+    Routes, alert_screen(AlertScreen::Routes)
+);
+lazy_screen!(
+    /// `/notifications/deliveries`.
+    Deliveries, alert_screen(AlertScreen::Deliveries)
+);
+lazy_screen!(
+    /// `/maintenance`.
+    Maintenance, alert_screen(AlertScreen::Maintenance)
+);
+lazy_screen!(
+    /// `/system/tasks`.
+    Tasks, admin_screen(AdminScreen::Tasks)
+);
+lazy_screen!(
     /// `/admin/users`.
     Users, admin_screen(AdminScreen::Users)
 );
@@ -145,4 +207,8 @@ lazy_screen!(
 lazy_screen!(
     /// `/profile`.
     Profile, account_screen(AccountScreen::Profile)
+);
+lazy_screen!(
+    /// `/me/notifications`.
+    MyNotifications, account_screen(AccountScreen::Notifications)
 );
