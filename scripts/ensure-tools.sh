@@ -81,9 +81,9 @@ if [ "$want_test_tools" = true ]; then
         log "installing playwright-core (drives the Debian Chromium; no browser download)"
         npm_install "playwright-core@$PLAYWRIGHT_VERSION"
     fi
-    if ! python3 -c 'import openapi_spec_validator, prometheus_client, dockerfile_parse, yaml' >/dev/null 2>&1; then
+    if ! python3 -c 'import openapi_spec_validator, prometheus_client, dockerfile_parse, yaml, aiosmtpd' >/dev/null 2>&1; then
         log "installing Python test tools (PyPI: OpenAPI validator, Prometheus parser, Dockerfile parser, PyYAML)"
         python3 -m pip install --quiet --disable-pip-version-check 'openapi-spec-validator==0.9.0' \
-            'prometheus-client==0.21.1' 'dockerfile-parse==2.0.1' 'pyyaml==6.0.2'
+            'prometheus-client==0.21.1' 'dockerfile-parse==2.0.1' 'pyyaml==6.0.2' 'aiosmtpd==1.4.6'
     fi
 fi

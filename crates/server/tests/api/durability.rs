@@ -17,7 +17,7 @@ async fn every_acknowledged_result_survives_a_sigkill_during_concurrent_ingest()
     prepare(dir.path());
     let mut server = ServerProcess::start(dir.path());
     let base = server.base_url();
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let (job_id, key) = server.job_and_ingest_key(&client).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));

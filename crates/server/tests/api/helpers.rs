@@ -86,6 +86,13 @@ pub fn utc(timestamp: &str) -> DateTime<Utc> {
 }
 
 /// Starts a server with default test configuration.
+/// An HTTP client for the tests (with the process's rustls provider installed first:
+/// reqwest is built without a default one, as in the server).
+pub fn http_client() -> reqwest::Client {
+    bms_server::notify::install_crypto_provider();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
@@ -119,16 +126,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let evaluation = application.evaluation();
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
-        clock,
-        first_admin_password,
-        db_path,
-        pool,
-        evaluation,
-        _dir: dir,
-    }
+    TestApp { address, client: http_client(), clock, first_admin_password, db_path, pool, evaluation, _dir: dir }
 }
 
 impl TestApp {

@@ -46,7 +46,7 @@ async fn serve_verbatim(block: &str) -> (tempfile::TempDir, String) {
         ],
     );
     let health: HealthResponse =
-        server.send_json(reqwest::Client::new().get(format!("{}/health", server.base_url()))).await;
+        server.send_json(crate::helpers::http_client().get(format!("{}/health", server.base_url()))).await;
     assert_eq!(health.status, "ok");
     assert!(database.is_file(), "the database was not created");
     server.kill();

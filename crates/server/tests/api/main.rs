@@ -15,6 +15,7 @@ mod ingest;
 mod jobs;
 mod legacy_guide;
 mod metrics;
+mod notify_email;
 mod operations;
 mod role_matrix;
 mod search;
