@@ -71,7 +71,7 @@ CREATE TABLE alert_events (
 );
 CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
 
--- settings: the non-secret JSON; secrets: XChaCha20-Poly1305 ciphertext (base64 of
+-- settings: the non-secret JSON; secrets: XChaCha20-Poly1305 ciphertext (hex of
 -- nonce || ciphertext) of a JSON object, with a key derived from SECRET_KEY.
 CREATE TABLE notification_channels (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -134,7 +134,7 @@ CREATE INDEX maintenance_windows_ends ON maintenance_windows (ends_at);
 
 -- The outbox: one row per (route, alert change), written in the transaction of the
 -- change. The dispatcher turns rows whose group window has passed into deliveries
--- (batch_id set), also in one transaction.
+-- (batched_at set), also in one transaction.
 CREATE TABLE notification_queue (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     route_id    INTEGER NOT NULL REFERENCES notification_routes (id) ON DELETE CASCADE,
