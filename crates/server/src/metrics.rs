@@ -1,7 +1,8 @@
 //! `GET /metrics` for Prometheus (OpenMetrics text, encoded by the `prometheus-client`
 //! crate): HTTP request counts and latency histograms and ingest counters kept in memory,
-//! plus job states, per-job last success / duration / size / compliance and the database
-//! size, read from the database at scrape time. Protected by `METRICS_TOKEN` when set;
+//! plus job states, per-job last success / duration / size / compliance, the database
+//! size, open alerts by severity and scheduler task runs / failures, read from the database
+//! at scrape time, and notification attempts and delivery latency kept by the worker. Protected by `METRICS_TOKEN` when set;
 //! otherwise only loopback clients may scrape (the nginx site does not proxy it).
 
 use std::collections::HashMap;
@@ -128,6 +129,9 @@ struct Snapshot {
     states: Vec<StateCount>,
     jobs: Vec<JobFacts>,
     database_bytes: i64,
+    alerts: bms_types::alerts::AlertSummaryDto,
+    /// (task, runs, failures).
+    tasks: Vec<(String, i64, i64)>,
 }
 
 fn snapshot(conn: &mut DbConn, database_path: &std::path::Path) -> Result<Snapshot, ApiError> {
@@ -196,12 +200,31 @@ fn snapshot(conn: &mut DbConn, database_path: &std::path::Path) -> Result<Snapsh
         .collect();
     let file_size = |suffix: &str| std::fs::metadata(with_suffix(database_path, suffix)).map(|m| m.len()).unwrap_or(0);
     let database_bytes = i64::try_from(file_size("") + file_size("-wal")).unwrap_or(i64::MAX);
-    Ok(Snapshot { states, jobs, database_bytes })
+    let alerts = crate::alerts::queries::summary(conn)?;
+    let tasks = {
+        use crate::db::schema::scheduler_tasks;
+        scheduler_tasks::table
+            .select((scheduler_tasks::name, scheduler_tasks::runs, scheduler_tasks::failures))
+            .order(scheduler_tasks::name)
+            .load::<(String, i64, i64)>(conn)?
+    };
+    Ok(Snapshot { states, jobs, database_bytes, alerts, tasks })
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabels {
     state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AlertLabels {
+    status: String,
+    severity: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TaskLabels {
+    task: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -217,8 +240,42 @@ struct JobStatusLabels {
     status: String,
 }
 
-fn encode_all(metrics: &ProcessMetrics, snapshot: Snapshot) -> Result<String, std::fmt::Error> {
+fn encode_all(
+    metrics: &ProcessMetrics,
+    notify: Option<&crate::notify::dispatch::NotifyMetrics>,
+    snapshot: Snapshot,
+) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("bms");
+    let open_alerts = Family::<AlertLabels, Gauge>::default();
+    for (status, counts) in [("firing", snapshot.alerts.firing), ("acknowledged", snapshot.alerts.acknowledged)] {
+        for (severity, count) in [("critical", counts.critical), ("warning", counts.warning), ("info", counts.info)] {
+            open_alerts
+                .get_or_create(&AlertLabels { status: status.to_owned(), severity: severity.to_owned() })
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+    }
+    registry.register("open_alerts", "Open alerts by status and severity", open_alerts);
+    let task_runs = Family::<TaskLabels, Gauge>::default();
+    let task_failures = Family::<TaskLabels, Gauge>::default();
+    for (task, runs, failures) in &snapshot.tasks {
+        task_runs.get_or_create(&TaskLabels { task: task.clone() }).set(*runs);
+        task_failures.get_or_create(&TaskLabels { task: task.clone() }).set(*failures);
+    }
+    // Totals kept in the database (they survive restarts), hence gauges.
+    registry.register("scheduler_task_runs", "Runs of each scheduled task since it was first registered", task_runs);
+    registry.register("scheduler_task_failures", "Failed runs of each scheduled task", task_failures);
+    if let Some(notify) = notify {
+        registry.register(
+            "notification_attempts",
+            "Notification delivery attempts since start, by channel kind and outcome (delivered, failed, dead)",
+            notify.attempts.clone(),
+        );
+        registry.register(
+            "notification_delivery_latency_seconds",
+            "From the alert change being committed to the receiver accepting the notification",
+            notify.latency.clone(),
+        );
+    }
     let jobs_by_state = Family::<StateLabels, Gauge>::default();
     for state in crate::tracking::schedule::JobState::ALL {
         let count = snapshot.states.iter().find(|row| row.state == state.as_str()).map_or(0, |row| row.count);
@@ -305,6 +362,7 @@ pub async fn metrics(
     state: web::Data<AppState>,
     process: web::Data<ProcessMetrics>,
 ) -> Result<HttpResponse, ApiError> {
+    let notify = req.app_data::<web::Data<crate::notify::dispatch::NotifyMetrics>>().cloned();
     if !allowed(&req, &state) {
         let message = if state.config.metrics_token.is_some() {
             "Send METRICS_TOKEN as `Authorization: Bearer <token>`."
@@ -315,7 +373,8 @@ pub async fn metrics(
     }
     let database_path = state.config.database_path.clone();
     let snapshot = run_db(&state.pool, move |conn| snapshot(conn, &database_path)).await?;
-    let text = encode_all(&process, snapshot).map_err(|_| ApiError::internal("metrics encoding failed"))?;
+    let text = encode_all(&process, notify.as_ref().map(|data| data.get_ref()), snapshot)
+        .map_err(|_| ApiError::internal("metrics encoding failed"))?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -131,6 +131,54 @@ async fn metrics_are_valid_openmetrics_and_report_jobs_results_and_requests() {
 }
 
 #[tokio::test]
+async fn metrics_report_open_alerts_notification_outcomes_and_scheduler_runs() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let hook = crate::alerts::Receiver::start(&[500]);
+    let channel = app
+        .post(
+            "/api/v1/notifications/channels",
+            Some(&token),
+            &json!({"name": "hook", "kind": "webhook", "url": hook.url}),
+        )
+        .await;
+    let route = json!({"name": "all", "channel_ids": [channel.body["id"]], "group_wait_seconds": 0, "group_interval_seconds": 0});
+    assert_eq!(app.post("/api/v1/notifications/routes", Some(&token), &route).await.status, StatusCode::CREATED);
+    let (_, first) = app.firing_alert(&token, "job-one").await;
+    app.firing_alert(&token, "job-two").await;
+    let ack = app.post(&format!("/api/v1/alerts/{first}/acknowledge"), Some(&token), &json!({})).await;
+    assert_eq!(ack.status, StatusCode::OK);
+    // The first attempt gets a 500, the retry (a minute later) a 200.
+    hook.wait_for(1).await;
+    app.clock.advance(chrono::Duration::seconds(61));
+    let token = app.admin().await;
+    hook.wait_for(2).await;
+    let mut samples = Vec::new();
+    for _ in 0..100 {
+        let response = app.client.get(format!("{}/metrics", app.address)).send().await.expect("metrics");
+        samples = parse(&response.text().await.expect("body"));
+        if value(&samples, "bms_notification_attempts_total", &[("channel_kind", "webhook"), ("outcome", "delivered")])
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let attempts = |outcome| {
+        value(&samples, "bms_notification_attempts_total", &[("channel_kind", "webhook"), ("outcome", outcome)])
+    };
+    assert_eq!(attempts("failed"), Some(1.0));
+    assert!(attempts("delivered").is_some_and(|n| n >= 1.0));
+    assert!(value(&samples, "bms_notification_delivery_latency_seconds_count", &[]).is_some_and(|n| n >= 1.0));
+    assert_eq!(value(&samples, "bms_open_alerts", &[("status", "firing"), ("severity", "warning")]), Some(1.0));
+    assert_eq!(value(&samples, "bms_open_alerts", &[("status", "acknowledged"), ("severity", "warning")]), Some(1.0));
+    assert_eq!(value(&samples, "bms_open_alerts", &[("status", "firing"), ("severity", "critical")]), Some(0.0));
+    assert!(value(&samples, "bms_scheduler_task_runs", &[("task", "evaluate_jobs")]).is_some_and(|n| n >= 1.0));
+    assert_eq!(value(&samples, "bms_scheduler_task_failures", &[("task", "alerts_follow_up")]), Some(0.0));
+    drop(token);
+}
+
+#[tokio::test]
 async fn metrics_need_the_token_when_one_is_set_and_a_loopback_client_otherwise() {
     let app = spawn_app_with(&[("METRICS_TOKEN", "scrape-me-0123456789")]).await;
     let url = format!("{}/metrics", app.address);
