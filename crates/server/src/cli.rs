@@ -309,8 +309,9 @@ fn serve(mut config: Config) -> CliResult {
     for notice in &config.notices {
         log::warn!("{}: {}", notice.variable, notice.message);
     }
-    // One server per database; `bms db restore` and `bms migrate` check the same lock.
-    let _lock = maintenance::lock_database(&config.database_path)?;
+    // Servers share the database (the scheduler lease picks the one that runs the tasks);
+    // `bms db restore` and `bms migrate` need it exclusively and are refused meanwhile.
+    let _lock = maintenance::lock_database_shared(&config.database_path)?;
     // Before anything is written next to it (the generated key, say).
     maintenance::refuse_foreign_database(&config.database_path)?;
     match config::ensure_secret_key(&mut config)? {

@@ -87,9 +87,21 @@ impl DatabaseLock {
     }
 }
 
-/// Takes the exclusive lock on `<database>.lock`, or says the database is in use. The
-/// operating system releases it when the process ends, however it ends.
+/// Takes the exclusive lock on `<database>.lock` (restore, migrate: nothing else may use
+/// the database), or says the database is in use. The operating system releases it when
+/// the process ends, however it ends.
 pub fn lock_database(database_path: &Path) -> Result<DatabaseLock, MaintenanceError> {
+    take_lock(database_path, false)
+}
+
+/// Takes a shared lock on `<database>.lock`: several `bms serve` processes may share one
+/// database (one of them runs the scheduled tasks, by the lease), while `restore` and
+/// `migrate`, which need it exclusively, are refused.
+pub fn lock_database_shared(database_path: &Path) -> Result<DatabaseLock, MaintenanceError> {
+    take_lock(database_path, true)
+}
+
+fn take_lock(database_path: &Path, shared: bool) -> Result<DatabaseLock, MaintenanceError> {
     if let Some(parent) = database_path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(io_error(format!("cannot create {}", parent.display())))?;
     }
@@ -100,7 +112,8 @@ pub fn lock_database(database_path: &Path) -> Result<DatabaseLock, MaintenanceEr
         .write(true)
         .open(&path)
         .map_err(io_error(format!("cannot open the lock file {}", path.display())))?;
-    match file.try_lock() {
+    let taken = if shared { file.try_lock_shared() } else { file.try_lock() };
+    match taken {
         Ok(()) => Ok(DatabaseLock { _file: file, path }),
         Err(fs::TryLockError::WouldBlock) => Err(MaintenanceError::InUse(database_path.to_path_buf())),
         Err(fs::TryLockError::Error(source)) => {
@@ -411,6 +424,14 @@ mod tests {
         let held = lock_database(&db).expect("first lock");
         assert!(matches!(restore(&db, &copy), Err(MaintenanceError::InUse(_))));
         drop(held);
+        // Servers share the database; a restore is refused while any of them runs.
+        let first = lock_database_shared(&db).expect("a server");
+        let second = lock_database_shared(&db).expect("a second server on the same database");
+        assert!(matches!(restore(&db, &copy), Err(MaintenanceError::InUse(_))));
+        drop((first, second));
+        let exclusive = lock_database(&db).expect("exclusive");
+        assert!(matches!(lock_database_shared(&db), Err(MaintenanceError::InUse(_))), "no server during a restore");
+        drop(exclusive);
 
         let garbage = dir.path().join("garbage.db");
         fs::write(&garbage, b"this is not an SQLite file at all, just some bytes").expect("write");

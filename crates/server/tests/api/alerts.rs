@@ -85,7 +85,13 @@ impl Receiver {
 
     /// Waits (up to 10 s) until at least `n` requests arrived.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
+        self.wait_for_within(n, Duration::from_secs(10)).await
+    }
+
+    /// Waits up to `limit` until at least `n` requests arrived.
+    pub async fn wait_for_within(&self, n: usize, limit: Duration) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
             if self.count() >= n {
                 return self.all();
             }

@@ -16,6 +16,7 @@ mod jobs;
 mod legacy_guide;
 mod metrics;
 mod notify_email;
+mod notify_processes;
 mod operations;
 mod role_matrix;
 mod search;
