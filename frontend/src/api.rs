@@ -6,10 +6,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use bms_types::alerts::{
-    AlertDetailDto, AlertDto, AlertList, AlertNoteRequest, AlertSummaryDto, BulkAcknowledgeRequest,
-    BulkAcknowledgeResult, ChannelDto, ChannelList, ChannelRequest, CreateMaintenanceWindowRequest, DeliveryDto,
-    DeliveryList, ListAlertsQuery, ListDeliveriesQuery, ListMaintenanceWindowsQuery, MaintenanceWindowDto,
-    MaintenanceWindowList, NotificationPreferencesDto, RouteDto, RouteList, RouteRequest,
+    AlertDetailDto, AlertDto, AlertList, AlertNoteRequest, AlertRuleDto, AlertRuleKind, AlertRuleList, AlertSummaryDto,
+    BulkAcknowledgeRequest, BulkAcknowledgeResult, ChannelDto, ChannelList, ChannelRequest,
+    CreateAlertRuleOverrideRequest, CreateMaintenanceWindowRequest, DeliveryDto, DeliveryList, ListAlertsQuery,
+    ListDeliveriesQuery, ListMaintenanceWindowsQuery, MaintenanceWindowDto, MaintenanceWindowList,
+    NotificationPreferencesDto, RouteDto, RouteList, RouteRequest, UpdateAlertRuleRequest,
 };
 use bms_types::api_keys::{ApiKeyList, CreateApiKeyRequest, CreatedApiKeyResponse, ListApiKeysQuery};
 use bms_types::audit::{AuditEntryList, AuditVerifyResponse, ListAuditQuery};
@@ -509,6 +510,34 @@ pub async fn alert_action(id: i64, action: &str, note: Option<String>) -> Result
 /// Acknowledges many firing alerts at once.
 pub async fn acknowledge_alerts(request: &BulkAcknowledgeRequest) -> Result<BulkAcknowledgeResult, ApiError> {
     send_json(Method::POST, "/alerts/acknowledge", request).await
+}
+
+// ---- alert rules ----
+
+/// Every rule kind with its setting and overrides.
+pub async fn list_alert_rules() -> Result<AlertRuleList, ApiError> {
+    get(url("/alerts/rules")).await
+}
+
+/// Changes a rule's own setting (administrators).
+pub async fn update_alert_rule(
+    kind: AlertRuleKind,
+    request: &UpdateAlertRuleRequest,
+) -> Result<AlertRuleDto, ApiError> {
+    send_json(Method::PUT, &format!("/alerts/rules/{}", kind.as_str()), request).await
+}
+
+/// Overrides a rule for one job or one tag (administrators); answers the rule.
+pub async fn create_rule_override(
+    kind: AlertRuleKind,
+    request: &CreateAlertRuleOverrideRequest,
+) -> Result<AlertRuleDto, ApiError> {
+    send_json(Method::POST, &format!("/alerts/rules/{}/overrides", kind.as_str()), request).await
+}
+
+/// Deletes an override (administrators).
+pub async fn delete_rule_override(id: i64) -> Result<(), ApiError> {
+    request::<IgnoredAny>(Method::DELETE, url(&format!("/alerts/rules/overrides/{id}")), None).await.map(drop)
 }
 
 // ---- notifications ----

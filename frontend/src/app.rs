@@ -125,6 +125,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/profile") view={Lazy::<pages::Profile>::new()}/>
                         <Route path=path!("/me/notifications") view={Lazy::<pages::MyNotifications>::new()}/>
                         <Route path=path!("/alerts") view={Lazy::<pages::Alerts>::new()}/>
+                        // Before `/alerts/:id`: the first route that matches wins, and `rules` is not an id.
+                        <Route path=path!("/alerts/rules") view={Lazy::<pages::AlertRules>::new()}/>
                         <Route path=path!("/alerts/:id") view={Lazy::<pages::AlertDetail>::new()}/>
                         <Route path=path!("/notifications/channels") view={Lazy::<pages::Channels>::new()}/>
                         <Route path=path!("/notifications/routes") view={Lazy::<pages::Routes>::new()}/>

@@ -84,6 +84,7 @@ pub fn AlertsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{tr("alerts.title")}</h1>
                 <div class="page-actions">
+                    <A href="/alerts/rules" attr:class="button secondary" attr:data-testid="alerts-rules-link">{tr("nav.alert_rules")}</A>
                     <A href="/maintenance" attr:class="button secondary">{tr("nav.maintenance")}</A>
                     <button type="button" class="secondary" on:click=move |_| alerts.refetch()>{tr("common.refresh")}</button>
                 </div>

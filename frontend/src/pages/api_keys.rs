@@ -97,6 +97,7 @@ fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let read = RwSignal::new(false);
     let ingest = RwSignal::new(true);
+    let maintenance = RwSignal::new(false);
     let jobs = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
     let create = Action::new_local(move |request: &CreateApiKeyRequest| {
@@ -113,7 +114,7 @@ fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
     let form = FormState::new(create);
     let name_check = Signal::derive(move || validate::required_text(&name.get(), 100).map(|c| c.message()));
     let jobs_check = Signal::derive(move || parse_job_ids(&jobs.get()).is_none().then(|| t("check.job_ids")));
-    let scope_missing = move || !read.get() && !ingest.get();
+    let scope_missing = move || !read.get() && !ingest.get() && !maintenance.get();
     let submit = move |_: leptos::ev::SubmitEvent| {
         form.attempt();
         if name_check.get_untracked().is_some() || jobs_check.get_untracked().is_some() || scope_missing() {
@@ -125,6 +126,9 @@ fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
         }
         if ingest.get_untracked() {
             scopes.push(ApiKeyScope::Ingest);
+        }
+        if maintenance.get_untracked() {
+            scopes.push(ApiKeyScope::Maintenance);
         }
         let job_ids = parse_job_ids(&jobs.get_untracked()).unwrap_or_default();
         let expires_at = NaiveDate::parse_from_str(&expires.get_untracked(), "%Y-%m-%d")
@@ -151,6 +155,8 @@ fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
                 <legend>{tr("keys.scopes")}</legend>
                 <CheckField label="enum.scope.read" name="scope_read" value=read/>
                 <CheckField label="enum.scope.ingest" name="scope_ingest" value=ingest/>
+                <CheckField label="enum.scope.maintenance" name="scope_maintenance" value=maintenance/>
+                <small class="hint" data-testid="scope-maintenance-hint">{tr("keys.maintenance_hint")}</small>
                 <small class="field-error" aria-live="polite">
                     {move || (form.attempted() && scope_missing()).then(|| Check { key: "check.scopes", params: Vec::new() }.message())}
                 </small>

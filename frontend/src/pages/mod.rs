@@ -2,8 +2,8 @@
 //!
 //! Sign-in and the dashboard are in the main WASM module. Every other screen is a
 //! [`LazyRoute`] whose view comes from one of four `#[lazy]` groups: the job screens
-//! (with the results list, which shares the job page's table), the alert screens (alerts,
-//! notification channels, routes and the delivery log, maintenance windows), the
+//! (with the results list, which shares the job page's table), the alert screens (alerts and
+//! alert rules, notification channels, routes and the delivery log, maintenance windows), the
 //! administration screens (with the scheduler's tasks), and the account screens (with the
 //! person's notification preferences). Built with the `split` feature
 //! (`scripts/build-spa.sh`), each group's code is cut into its own chunk, fetched the first
@@ -17,6 +17,7 @@
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
+pub mod alert_rules;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
@@ -53,7 +54,7 @@ fn job_screen(screen: JobScreen) -> AnyView {
     }
 }
 
-/// The alert screens: alerts, notifications, maintenance windows.
+/// The alert screens: alerts, alert rules, notifications, maintenance windows.
 #[derive(Clone, Copy)]
 #[repr(u8)]
 pub enum AlertScreen {
@@ -63,6 +64,7 @@ pub enum AlertScreen {
     Routes,
     Deliveries,
     Maintenance,
+    Rules,
 }
 
 #[cfg_attr(feature = "split", leptos::lazy)]
@@ -74,6 +76,7 @@ fn alert_screen(screen: AlertScreen) -> AnyView {
         AlertScreen::Routes => notifications::RoutesPage().into_any(),
         AlertScreen::Deliveries => notifications::DeliveriesPage().into_any(),
         AlertScreen::Maintenance => maintenance::MaintenancePage().into_any(),
+        AlertScreen::Rules => alert_rules::AlertRulesPage().into_any(),
     }
 }
 
@@ -163,6 +166,10 @@ lazy_screen!(
 lazy_screen!(
     /// `/alerts`.
     Alerts, alert_screen(AlertScreen::List)
+);
+lazy_screen!(
+    /// `/alerts/rules`.
+    AlertRules, alert_screen(AlertScreen::Rules)
 );
 lazy_screen!(
     /// `/alerts/:id`.

@@ -21,14 +21,15 @@ use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::validate;
 
-/// Channels, routes and the delivery log, as tabs.
+/// Channels, routes, the delivery log and the alert rules, as tabs.
 #[component]
-fn NotificationTabs() -> impl IntoView {
+pub fn NotificationTabs() -> impl IntoView {
     view! {
         <nav class="tabs" aria-label=tr("nav.notifications")>
             <A href="/notifications/channels">{tr("channels.title")}</A>
             <A href="/notifications/routes">{tr("routes.title")}</A>
             <A href="/notifications/deliveries">{tr("deliveries.title")}</A>
+            <A href="/alerts/rules" attr:data-testid="nav-alert-rules">{tr("nav.alert_rules")}</A>
         </nav>
     }
 }
