@@ -796,6 +796,12 @@ fn parse_mail(vars: &Vars<'_>) -> Result<Option<MailSettings>, ConfigError> {
     if username.is_some() != password.is_some() {
         return Err(ConfigError::new("MAIL_PASSWORD", "MAIL_USERNAME and MAIL_PASSWORD must be set together"));
     }
+    if password.is_some() && !use_tls && !use_ssl {
+        return Err(ConfigError::new(
+            "MAIL_USE_TLS",
+            "must be true (or MAIL_USE_SSL) when MAIL_USERNAME is set: bms never sends a password over an unencrypted connection",
+        ));
+    }
     Ok(Some(MailSettings {
         server,
         port: vars.parse_number("MAIL_PORT", 587u16, 1, u16::MAX)?,
@@ -960,6 +966,15 @@ mod tests {
             (&[("MAIL_SERVER", "smtp.example.com")], "MAIL_DEFAULT_SENDER"),
             (&[("MAIL_SERVER", "smtp.example.com"), ("MAIL_DEFAULT_SENDER", "not-an-address")], "MAIL_DEFAULT_SENDER"),
             (&[("MAIL_SERVER", "s"), ("MAIL_DEFAULT_SENDER", "a@b.example"), ("MAIL_USE_SSL", "true")], "MAIL_USE_SSL"),
+            (
+                &[
+                    ("MAIL_SERVER", "s"),
+                    ("MAIL_USERNAME", "a@b.example"),
+                    ("MAIL_PASSWORD", "pw"),
+                    ("MAIL_USE_TLS", "false"),
+                ],
+                "MAIL_USE_TLS",
+            ),
             (&[("VEEAM_API_URL", "vbr01:9419")], "VEEAM_API_URL"),
             (&[("VEEAM_API_URL", "https://vbr01:9419")], "VEEAM_USERNAME"),
             (&[("VEEAM_API_URL", "https://vbr01:9419"), ("VEEAM_USERNAME", "svc")], "VEEAM_PASSWORD"),
@@ -978,8 +993,6 @@ mod tests {
             ("MAIL_PORT", "2525"),
             ("MAIL_USE_TLS", "false"),
             ("MAIL_DEFAULT_SENDER", "bms <bms@example.com>"),
-            ("MAIL_USERNAME", "bms"),
-            ("MAIL_PASSWORD", "pw"),
             ("VEEAM_API_URL", "https://vbr01:9419/"),
             ("VEEAM_USERNAME", "svc"),
             ("VEEAM_PASSWORD", "pw"),

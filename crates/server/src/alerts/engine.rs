@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bms_types::alerts::{AlertEventKind, AlertRuleKind, AlertStatus, NotificationEvent};
-use bms_types::executions::ExecutionResult;
 use bms_types::jobs::RuleVerdictDto;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -17,11 +16,11 @@ use diesel::prelude::*;
 use crate::alerts::conditions::{Condition, JobView, job_conditions};
 use crate::alerts::{
     AlertRow, Context, Found, enqueue, open_alerts_of_job, open_alerts_of_kind, queue, reconcile, record_event,
-    resolve, rules, tags_of,
+    resolve, rules,
 };
-use crate::db::schema::{alerts, api_keys, executions, job_tags, jobs};
+use crate::db::schema::{alerts, api_keys, job_tags};
 use crate::db::{DbConn, DbPool, write_transaction};
-use crate::tracking::evaluator::{FINISHED_RESULTS, StatusObserver, StatusRow, StatusUpdate};
+use crate::tracking::evaluator::{StatusObserver, StatusRow, StatusUpdate};
 
 /// How long a cached `Context` is trusted when nothing in this process changed it (another
 /// process may have).
@@ -67,48 +66,28 @@ impl AlertEngine {
     }
 }
 
-fn consecutive_failures(conn: &mut DbConn, job_id: i64) -> QueryResult<i64> {
-    let results: Vec<ExecutionResult> = executions::table
-        .filter(executions::job_id.eq(job_id))
-        .filter(executions::result.eq_any(FINISHED_RESULTS))
-        .order(executions::id.desc())
-        .select(executions::result)
-        .limit(100)
-        .load(conn)?;
-    Ok(i64::try_from(results.iter().take_while(|result| **result == ExecutionResult::Failed).count()).unwrap_or(0))
-}
-
 impl StatusObserver for AlertEngine {
     fn status_stored(&self, conn: &mut DbConn, previous: Option<&StatusRow>, update: &StatusUpdate) -> QueryResult<()> {
         let now = update.evaluated_at;
         let context = self.context(conn, now)?;
-        let Some(job_name) = jobs::table.find(update.job_id).select(jobs::name).first::<String>(conn).optional()?
-        else {
-            return Ok(());
-        };
-        let tags = tags_of(conn, update.job_id)?;
-        let failures = if update.last_result == Some(ExecutionResult::Failed) {
-            consecutive_failures(conn, update.job_id)?
-        } else {
-            0
-        };
+        let tags = &update.tags;
         let rules_now: Vec<RuleVerdictDto> = serde_json::from_str(&update.compliance_json).unwrap_or_default();
         let rules_before: Option<Vec<RuleVerdictDto>> =
             previous.map(|row| serde_json::from_str(&row.compliance).unwrap_or_default());
         let view = JobView {
             job_id: update.job_id,
-            job_name: &job_name,
+            job_name: &update.job_name,
             state: update.state,
             last_result: update.last_result,
             last_run_id: update.last_run_id,
             next_expected_at: update.next_expected_at,
-            consecutive_failures: failures,
+            consecutive_failures: update.consecutive_failures,
             rules_now: &rules_now,
             rules_before: rules_before.as_deref(),
             stale_copies: &update.stale_copies,
             evaluated_at: now,
         };
-        let setting = |kind| context.rules.for_job(kind, update.job_id, &tags);
+        let setting = |kind| context.rules.for_job(kind, update.job_id, tags);
         let conditions = job_conditions(&view, &|kind| {
             let setting = setting(kind);
             setting.enabled.then_some(setting.threshold)
@@ -117,11 +96,12 @@ impl StatusObserver for AlertEngine {
             .into_iter()
             .map(|condition| Found { severity: setting(condition.kind).severity, condition, api_key_id: None })
             .collect();
+        // The common case (a healthy job with nothing open) costs this one indexed query.
         let open = open_alerts_of_job(conn, update.job_id)?;
         if found.is_empty() && open.is_empty() {
             return Ok(());
         }
-        reconcile(conn, &context, Some((update.job_id, &tags)), &found, &open, now).map(|_| ())
+        reconcile(conn, &context, Some((update.job_id, tags)), &found, &open, now).map(|_| ())
     }
 }
 

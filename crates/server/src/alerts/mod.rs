@@ -375,6 +375,22 @@ pub struct Found {
     pub api_key_id: Option<i64>,
 }
 
+/// The enabled routes that take `event` about an alert of `kind` and `severity` about `job`.
+pub fn matching_routes<'a>(
+    context: &'a Context,
+    kind: AlertRuleKind,
+    severity: Severity,
+    job: Option<(i64, &[String])>,
+    event: NotificationEvent,
+) -> Vec<&'a Route> {
+    context
+        .routes
+        .iter()
+        .filter(|route| route.enabled && route.matcher.matches(kind, severity, job))
+        .filter(|route| event != NotificationEvent::Escalation || !route.escalation_channel_ids.is_empty())
+        .collect()
+}
+
 /// Queues `event` about `alert` on every enabled route that matches it, and marks the
 /// alert notified. Returns how many routes took it.
 pub fn enqueue(
@@ -386,21 +402,14 @@ pub fn enqueue(
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let job = alert.job_id.map(|id| (id, tags));
-    let mut queued = 0;
-    for route in context.routes.iter().filter(|route| route.enabled) {
-        if !route.matcher.matches(alert.kind(), alert.severity(), job) {
-            continue;
-        }
-        if event == NotificationEvent::Escalation && route.escalation_channel_ids.is_empty() {
-            continue;
-        }
-        queue(conn, route, alert, event, now)?;
-        queued += 1;
+    let routes = matching_routes(context, alert.kind(), alert.severity(), job, event);
+    for route in &routes {
+        queue_for(conn, route, alert.id, alert.severity(), event, now)?;
     }
-    if queued > 0 {
+    if !routes.is_empty() {
         diesel::update(alerts::table.find(alert.id)).set(alerts::last_notified_at.eq(now)).execute(conn)?;
     }
-    Ok(queued)
+    Ok(routes.len())
 }
 
 /// Queues one notification of `event` about `alert` on `route` (held by its quiet hours).
@@ -411,31 +420,47 @@ pub fn queue(
     event: NotificationEvent,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    queue_for(conn, route, alert.id, alert.severity(), event, now)
+}
+
+fn queue_for(
+    conn: &mut DbConn,
+    route: &Route,
+    alert_id: i64,
+    severity: Severity,
+    event: NotificationEvent,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::insert_into(notification_queue::table)
         .values((
             notification_queue::route_id.eq(route.id),
-            notification_queue::alert_id.eq(alert.id),
+            notification_queue::alert_id.eq(alert_id),
             notification_queue::event.eq(event.as_str()),
             notification_queue::created_at.eq(now),
-            notification_queue::not_before.eq(rules::not_before(route.quiet_hours.as_ref(), alert.severity(), now)),
+            notification_queue::not_before.eq(rules::not_before(route.quiet_hours.as_ref(), severity, now)),
         ))
         .execute(conn)
         .map(|_| ())
 }
 
-fn load_alert(conn: &mut DbConn, id: i64) -> QueryResult<AlertRow> {
-    alerts::table.find(id).select(AlertRow::as_select()).first(conn)
-}
-
-fn latest_resolved(conn: &mut DbConn, key: &str) -> QueryResult<Option<ResolvedAlert>> {
-    let row: Option<(i64, String, Option<DateTime<Utc>>)> = alerts::table
-        .filter(alerts::dedup_key.eq(key))
+/// The latest resolved alert of each of `keys` (one query).
+fn latest_resolved(conn: &mut DbConn, keys: &[&str]) -> QueryResult<HashMap<String, ResolvedAlert>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String, String, Option<DateTime<Utc>>)> = alerts::table
+        .filter(alerts::dedup_key.eq_any(keys))
         .filter(alerts::status.eq(AlertStatus::Resolved.as_str()))
-        .order(alerts::id.desc())
-        .select((alerts::id, alerts::occurrence, alerts::resolved_at))
-        .first(conn)
-        .optional()?;
-    Ok(row.and_then(|(id, occurrence, at)| at.map(|resolved_at| ResolvedAlert { id, occurrence, resolved_at })))
+        .order(alerts::id.asc())
+        .select((alerts::id, alerts::dedup_key, alerts::occurrence, alerts::resolved_at))
+        .load(conn)?;
+    // Ascending ids: the last one per key wins.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, key, occurrence, at)| {
+            at.map(|resolved_at| (key, ResolvedAlert { id, occurrence, resolved_at }))
+        })
+        .collect())
 }
 
 /// What `reconcile` changed.
@@ -462,17 +487,23 @@ pub fn reconcile(
 ) -> QueryResult<Changes> {
     let mut changes = Changes::default();
     let tags: &[String] = job.map_or(&[], |(_, tags)| tags);
+    let without_open: Vec<&str> = found
+        .iter()
+        .map(|item| item.condition.key.as_str())
+        .filter(|key| !open.iter().any(|alert| alert.dedup_key == *key))
+        .collect();
+    let resolved = latest_resolved(conn, &without_open)?;
     for item in found {
         let condition = &item.condition;
         let open_alert = open.iter().find(|alert| alert.dedup_key == condition.key);
         // A condition without its own occurrence only continues an open alert.
         let occurrence = condition.occurrence.clone().or_else(|| open_alert.map(|alert| alert.occurrence.clone()));
         let Some(occurrence) = occurrence else { continue };
-        let last_resolved = if open_alert.is_none() { latest_resolved(conn, &condition.key)? } else { None };
+        let last_resolved = if open_alert.is_none() { resolved.get(&condition.key) } else { None };
         let decision = rules::decide(
             Some(&occurrence),
             open_alert.map(|alert| OpenAlert { id: alert.id, occurrence: alert.occurrence.clone() }).as_ref(),
-            last_resolved.as_ref(),
+            last_resolved,
             now,
             context.cooldown,
         );
@@ -512,8 +543,14 @@ pub fn reconcile(
                     )?;
                 } else {
                     record_event(conn, id, now, AlertEventKind::Fired, None, &condition.summary_en)?;
-                    let alert = load_alert(conn, id)?;
-                    changes.queued += enqueue(conn, context, &alert, tags, NotificationEvent::Fired, now)?;
+                    let routes = matching_routes(context, condition.kind, item.severity, job, NotificationEvent::Fired);
+                    for route in &routes {
+                        queue_for(conn, route, id, item.severity, NotificationEvent::Fired, now)?;
+                    }
+                    if !routes.is_empty() {
+                        diesel::update(alerts::table.find(id)).set(alerts::last_notified_at.eq(now)).execute(conn)?;
+                    }
+                    changes.queued += routes.len();
                 }
             }
             Decision::Reopen(id) => {

@@ -20,7 +20,7 @@ use crate::compliance::engine::{
 };
 use crate::config::TrackingSettings;
 use crate::db::DbPool;
-use crate::db::schema::{compliance_daily, executions, job_state_flips, job_status, jobs};
+use crate::db::schema::{compliance_daily, executions, job_state_flips, job_status, job_tags, jobs};
 use crate::error::ApiError;
 use crate::tracking::model::{Copy, Job};
 use crate::tracking::schedule::{CronSchedule, FinishedRun, JobState, ScheduleFacts, StateVerdict, derive_state};
@@ -297,6 +297,25 @@ pub struct StatusUpdate {
     pub last_run_id: Option<i64>,
     /// Copies that had a success and left their freshness window: (copy, last success run).
     pub stale_copies: Vec<(i64, i64)>,
+    /// The job's name and tags, read with the facts (for the observer, which runs under
+    /// the write lock and should read as little as possible there).
+    pub job_name: String,
+    /// The job's tags.
+    pub tags: Vec<String>,
+    /// Failed runs in a row, counting back from the latest (0 unless the latest failed).
+    pub consecutive_failures: i64,
+}
+
+/// Failed runs in a row, counting back from the job's latest finished run (at most 100).
+pub fn consecutive_failures(conn: &mut DbConn, job_id: i64) -> QueryResult<i64> {
+    let results: Vec<ExecutionResult> = executions::table
+        .filter(executions::job_id.eq(job_id))
+        .filter(executions::result.eq_any(FINISHED_RESULTS))
+        .order(executions::id.desc())
+        .select(executions::result)
+        .limit(100)
+        .load(conn)?;
+    Ok(i64::try_from(results.iter().take_while(|result| **result == ExecutionResult::Failed).count()).unwrap_or(0))
 }
 
 /// Evaluates one job and returns its update, or `None` when nothing changed (or the job
@@ -333,6 +352,17 @@ pub fn compute_update(
             .filter(|(copy, _)| verdict.stale_copy_ids.contains(&copy.id))
             .filter_map(|(copy, runs)| runs.last_success.map(|(run, _)| (copy.id, run)))
             .collect(),
+        job_name: facts.job.name.clone(),
+        tags: job_tags::table
+            .filter(job_tags::job_id.eq(job_id))
+            .select(job_tags::tag)
+            .order(job_tags::tag)
+            .load(conn)?,
+        consecutive_failures: if facts.job.last_run_result == Some(ExecutionResult::Failed) {
+            consecutive_failures(conn, job_id)?
+        } else {
+            0
+        },
     };
     let day_recorded: Option<String> =
         compliance_daily::table.find((job_id, &update.day)).select(compliance_daily::status).first(conn).optional()?;

@@ -607,3 +607,46 @@ async fn channel_secrets_are_write_only_and_encrypted_at_rest_and_bad_settings_s
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     assert_eq!(unknown.body["error"]["details"][0]["field"], "kind");
 }
+
+#[tokio::test]
+async fn a_webhook_that_cannot_be_reached_fails_without_its_secret_url_in_the_error_and_redirects_are_not_followed() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let unreachable = channel(
+        &app,
+        &admin,
+        json!({"name": "gone", "kind": "webhook", "url": "http://127.0.0.1:9/hooks/secret-token-0815"}),
+    )
+    .await;
+    let redirecting = Receiver::start(&[302]);
+    let moved =
+        channel(&app, &admin, json!({"name": "moved", "kind": "slack", "url": format!("{}/moved", redirecting.url)}))
+            .await;
+    route(
+        &app,
+        &admin,
+        json!({"name": "all", "channel_ids": [unreachable, moved], "group_wait_seconds": 0, "group_interval_seconds": 0}),
+    )
+    .await;
+    app.firing_alert(&admin, "job-x").await;
+    redirecting.wait_for(1).await;
+    let mut log = Value::Null;
+    for _ in 0..200 {
+        log = app.get("/api/v1/notifications/deliveries", Some(&admin)).await.body;
+        let tried = log["data"].as_array().map_or(0, |all| all.iter().filter(|d| d["attempts"] == 1).count());
+        if tried == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let by_channel = |id: i64| {
+        log["data"].as_array().and_then(|all| all.iter().find(|d| d["channel_id"] == id)).cloned().expect("delivery")
+    };
+    let failed = by_channel(unreachable);
+    assert_eq!(failed["status"], "retrying");
+    let error = failed["attempt_log"][0]["error"].as_str().expect("error");
+    assert!(!error.contains("secret-token-0815") && !error.contains("/hooks/"), "the URL leaked: {error}");
+    let redirected = by_channel(moved);
+    assert_eq!(redirected["attempt_log"][0]["status"], "302", "a redirect is a failure, not followed");
+    assert_eq!(redirecting.count(), 1);
+}

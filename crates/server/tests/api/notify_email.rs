@@ -147,6 +147,20 @@ async fn the_mail_settings_alone_email_staff_over_starttls_with_auth_in_their_la
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    // A viewer (not staff) subscribes to the default route.
+    let tanaka = app.user_token(&admin, "tanaka", "viewer").await;
+    let routes = app.get("/api/v1/notifications/routes", Some(&tanaka)).await;
+    let default_route = routes.body["data"][0]["id"].clone();
+    assert_eq!(routes.body["data"][0]["managed_by_env"], true);
+    let reply = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/me/notifications",
+            Some(&tanaka),
+            Some(&json!({"language": "ja", "email_opt_out": false, "subscribed_route_ids": [default_route]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     let channels = app.get("/api/v1/notifications/channels", Some(&admin)).await;
     assert_eq!(channels.body["data"][0]["managed_by_env"], true, "{:?}", channels.body);
     assert_eq!(channels.body["data"][0]["secrets_set"], json!(["password"]));
@@ -169,6 +183,10 @@ async fn the_mail_settings_alone_email_staff_over_starttls_with_auth_in_their_la
     assert!(ja["parts"]["text/html"].as_str().is_some_and(|h| h.contains("lang=\"ja\"")));
     assert_eq!(ja["session"]["tls"], true, "STARTTLS was used");
     assert_eq!(ja["session"]["authenticated_as"], "bms@example.com", "AUTH was used");
+    let mut recipients: Vec<&str> =
+        ja["session"]["rcpt_tos"].as_array().expect("rcpt").iter().filter_map(Value::as_str).collect();
+    recipients.sort_unstable();
+    assert_eq!(recipients, vec!["sato@example.com", "tanaka@example.com"], "staff and the subscriber, in Japanese");
     assert!(!by_recipient(&messages, "admin").iter().any(|_| true), "the admin opted out");
     let en = by_recipient(&messages, "smith@example.com")[0];
     assert_eq!(en["subject"], "[bms] WARNING: Job nas-01-daily: the latest run failed");
@@ -186,7 +204,7 @@ async fn the_mail_settings_alone_email_staff_over_starttls_with_auth_in_their_la
     }
     app.clock.advance(chrono::Duration::minutes(5));
     let messages = wait_mail(dir.path(), 4).await;
-    let ja_thread = by_recipient(&messages, "sato@example.com");
+    let ja_thread = by_recipient(&messages, "tanaka@example.com");
     assert_eq!(ja_thread.len(), 2);
     assert_eq!(ja_thread[1]["subject"], "[bms] 解決: ジョブ nas-01-daily: 最新の実行が失敗しました");
     assert_eq!(ja_thread[1]["in_reply_to"], ja_thread[0]["message_id"], "threads under the first message");
