@@ -85,7 +85,9 @@ done
 failing_jobs=$(sqlite3 -cmd '.timeout 10000' "$work/bms.db" "SELECT count(DISTINCT job_id) FROM alerts WHERE rule_kind = 'run_failed' AND status <> 'resolved';")
 open_after=$(sqlite3 -cmd '.timeout 10000' "$work/bms.db" "SELECT count(*) FROM alerts WHERE status <> 'resolved';")
 messages=$(wc -l <"$work/messages.log")
+by_rule=$(sqlite3 -cmd '.timeout 10000' "$work/bms.db" "SELECT rule_kind || ' ' || count(*) FROM alerts WHERE status <> 'resolved' GROUP BY rule_kind;" | tr '\n' ',')
 echo "ingest single (durable), normal: $normal req/s; during the storm (all failed): $storm req/s ($(python3 -c "print(f'{($storm / $normal - 1) * 100:+.1f} %')"))"
 echo "jobs with an open run_failed alert: $failing_jobs of $jobs; open alerts before $open_before, after $open_after"
+echo "open alerts by rule: $by_rule"
 echo "messages to the route: $messages (alerts per message: $(awk '{printf "%s ", $2}' "$work/messages.log"))"
 echo "first message $(awk -v s="$storm_started" 'NR == 1 {printf "%.1f", $1 - s}' "$work/messages.log") s after the storm started"

@@ -8,12 +8,14 @@ function setup(thread)
 end
 
 local counter = 0
+local thread_count = tonumber(os.getenv("BENCH_THREADS") or "2")
 local jobs = tonumber(os.getenv("BENCH_JOBS") or "10000")
 local key = os.getenv("BENCH_INGEST_KEY")
 local run_tag = os.getenv("BENCH_RUN_TAG") or tostring(os.time())
 request = function()
   counter = counter + 1
-  local job = (counter * 7919) % jobs + 1
+  -- Thread t of n (wrk -t2) takes jobs t, t+n, t+2n...: together they cover every job.
+  local job = ((counter - 1) * thread_count + thread_number - 1) % jobs + 1
   local body = string.format(
     '{"job_id": %d, "result": "failed", "error_message": "NAS unreachable", "external_id": "s%s-%d-%d"}',
     job, run_tag, thread_number, counter)
