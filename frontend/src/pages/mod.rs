@@ -1,11 +1,12 @@
 //! One module per screen, and the screens that load on navigation.
 //!
 //! Sign-in and the dashboard are in the main WASM module. Every other screen is a
-//! [`LazyRoute`] whose view comes from one of four `#[lazy]` groups: the job screens
-//! (with the results list, which shares the job page's table), the alert screens (alerts and
-//! alert rules, notification channels, routes and the delivery log, maintenance windows), the
-//! administration screens (with the scheduler's tasks), and the account screens (with the
-//! person's notification preferences). Built with the `split` feature
+//! [`LazyRoute`] whose view comes from one of five `#[lazy]` groups: the job screens (with
+//! the results list, which shares the job page's table), the alert screens (alerts, an alert,
+//! alert rules), the notification screens (channels, routes, the delivery log), the
+//! administration and operations screens (with the scheduler's tasks and the maintenance
+//! windows), and the account screens (with the person's notification preferences). Built
+//! with the `split` feature
 //! (`scripts/build-spa.sh`), each group's code is cut into its own chunk, fetched the first
 //! time one of its screens is visited, so the first load does not grow with each screen
 //! added. One group per kind of work rather than one per screen: wasm-split puts the code
@@ -54,16 +55,12 @@ fn job_screen(screen: JobScreen) -> AnyView {
     }
 }
 
-/// The alert screens: alerts, alert rules, notifications, maintenance windows.
+/// The alert screens: alerts, an alert, alert rules.
 #[derive(Clone, Copy)]
 #[repr(u8)]
 pub enum AlertScreen {
     List,
     Detail,
-    Channels,
-    Routes,
-    Deliveries,
-    Maintenance,
     Rules,
 }
 
@@ -72,11 +69,25 @@ fn alert_screen(screen: AlertScreen) -> AnyView {
     match screen {
         AlertScreen::List => alerts::AlertsPage().into_any(),
         AlertScreen::Detail => alerts::AlertDetailPage().into_any(),
-        AlertScreen::Channels => notifications::ChannelsPage().into_any(),
-        AlertScreen::Routes => notifications::RoutesPage().into_any(),
-        AlertScreen::Deliveries => notifications::DeliveriesPage().into_any(),
-        AlertScreen::Maintenance => maintenance::MaintenancePage().into_any(),
         AlertScreen::Rules => alert_rules::AlertRulesPage().into_any(),
+    }
+}
+
+/// The notification screens: channels, routes, the delivery log.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum NotifyScreen {
+    Channels,
+    Routes,
+    Deliveries,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn notify_screen(screen: NotifyScreen) -> AnyView {
+    match screen {
+        NotifyScreen::Channels => notifications::ChannelsPage().into_any(),
+        NotifyScreen::Routes => notifications::RoutesPage().into_any(),
+        NotifyScreen::Deliveries => notifications::DeliveriesPage().into_any(),
     }
 }
 
@@ -88,6 +99,7 @@ pub enum AdminScreen {
     ApiKeys,
     Audit,
     Tasks,
+    Maintenance,
 }
 
 #[cfg_attr(feature = "split", leptos::lazy)]
@@ -97,6 +109,7 @@ fn admin_screen(screen: AdminScreen) -> AnyView {
         AdminScreen::ApiKeys => api_keys::ApiKeysPage().into_any(),
         AdminScreen::Audit => audit::AuditPage().into_any(),
         AdminScreen::Tasks => tasks::TasksPage().into_any(),
+        AdminScreen::Maintenance => maintenance::MaintenancePage().into_any(),
     }
 }
 
@@ -177,19 +190,19 @@ lazy_screen!(
 );
 lazy_screen!(
     /// `/notifications/channels`.
-    Channels, alert_screen(AlertScreen::Channels)
+    Channels, notify_screen(NotifyScreen::Channels)
 );
 lazy_screen!(
     /// `/notifications/routes`.
-    Routes, alert_screen(AlertScreen::Routes)
+    Routes, notify_screen(NotifyScreen::Routes)
 );
 lazy_screen!(
     /// `/notifications/deliveries`.
-    Deliveries, alert_screen(AlertScreen::Deliveries)
+    Deliveries, notify_screen(NotifyScreen::Deliveries)
 );
 lazy_screen!(
     /// `/maintenance`.
-    Maintenance, alert_screen(AlertScreen::Maintenance)
+    Maintenance, admin_screen(AdminScreen::Maintenance)
 );
 lazy_screen!(
     /// `/system/tasks`.
