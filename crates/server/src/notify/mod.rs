@@ -328,3 +328,47 @@ pub struct DeliverySettings {
     /// Seals and opens channel secrets.
     pub secret_box: SecretBox,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rekey_moves_every_channels_secrets_to_the_new_key_and_refuses_unknown_ones() {
+        let dir = tempfile::tempdir().expect("dir");
+        let pool = crate::db::connect(&dir.path().join("k.db")).expect("pool");
+        let mut conn = pool.get().expect("conn");
+        crate::db::run_pending_migrations(&mut conn).expect("migrate");
+        let (old, new) = (SecretBox::from_secret_key("old key"), SecretBox::from_secret_key("new key"));
+        let secrets = ChannelSecrets { url: Some("https://hooks.example/secret-1".into()), ..Default::default() };
+        let now = chrono::Utc::now();
+        for (name, sealed) in [("a", seal_secrets(&old, &secrets)), ("b", seal_secrets(&old, &secrets))] {
+            diesel::insert_into(notification_channels::table)
+                .values((
+                    notification_channels::name.eq(name),
+                    notification_channels::kind.eq("webhook"),
+                    notification_channels::language.eq("ja"),
+                    notification_channels::settings.eq("{}"),
+                    notification_channels::secrets.eq(sealed.expect("seal")),
+                    notification_channels::created_at.eq(now),
+                    notification_channels::updated_at.eq(now),
+                ))
+                .execute(&mut conn)
+                .expect("insert");
+        }
+        assert_eq!(rekey(&mut conn, &old, &new).expect("rekey"), 2);
+        let rows: Vec<ChannelRow> =
+            notification_channels::table.select(ChannelRow::as_select()).load(&mut conn).expect("rows");
+        assert!(rows.iter().all(|row| row.secrets(&new).ok().as_ref() == Some(&secrets)));
+        assert!(rows.iter().all(|row| row.secrets(&old).is_err()));
+        assert_eq!(rekey(&mut conn, &old, &new).expect("again"), 0, "already on the new key: nothing to do");
+        let stranger = SecretBox::from_secret_key("another key");
+        assert!(
+            rekey(&mut conn, &stranger, &SecretBox::from_secret_key("a fourth key")).is_err(),
+            "opens with neither"
+        );
+        let rows: Vec<ChannelRow> =
+            notification_channels::table.select(ChannelRow::as_select()).load(&mut conn).expect("rows");
+        assert!(rows.iter().all(|row| row.secrets(&new).is_ok()), "a refused rekey changes nothing");
+    }
+}

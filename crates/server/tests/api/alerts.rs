@@ -650,3 +650,44 @@ async fn a_webhook_that_cannot_be_reached_fails_without_its_secret_url_in_the_er
     assert_eq!(redirected["attempt_log"][0]["status"], "302", "a redirect is a failure, not followed");
     assert_eq!(redirecting.count(), 1);
 }
+
+#[tokio::test]
+async fn unacknowledged_alerts_escalate_and_are_re_notified_until_someone_acknowledges_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let team = Receiver::start(&[]);
+    let managers = Receiver::start(&[]);
+    let team_id = channel(&app, &admin, json!({"name": "team", "kind": "webhook", "url": team.url})).await;
+    let managers_id = channel(&app, &admin, json!({"name": "managers", "kind": "webhook", "url": managers.url})).await;
+    route(
+        &app,
+        &admin,
+        json!({"name": "escalating", "channel_ids": [team_id], "escalate_after_minutes": 30,
+               "escalation_channel_ids": [managers_id], "renotify_hours": 1,
+               "group_wait_seconds": 0, "group_interval_seconds": 0}),
+    )
+    .await;
+    let (_, id) = app.firing_alert(&admin, "db-01").await;
+    assert_eq!(team.wait_for(1).await[0].json()["event"], "fired");
+    // 31 minutes unacknowledged: the escalation target hears of it (the follow-up task).
+    app.clock.advance(chrono::Duration::minutes(31));
+    let escalated = managers.wait_for(1).await;
+    assert_eq!(escalated[0].json()["event"], "escalation");
+    assert_eq!(escalated[0].json()["alerts"][0]["id"], id);
+    assert_eq!(team.count(), 1, "the escalation goes to the escalation channel only");
+    // An hour after it fired: "still failing" to the route's channel.
+    app.clock.advance(chrono::Duration::minutes(30));
+    let reminded = team.wait_for(2).await;
+    assert_eq!(reminded[1].json()["event"], "reminder");
+    let admin = app.admin().await;
+    let timeline = alert(&app, &admin, id).await.timeline;
+    let kinds: Vec<AlertEventKind> = timeline.iter().map(|event| event.kind).collect();
+    assert!(kinds.contains(&AlertEventKind::Escalated) && kinds.contains(&AlertEventKind::Reminded), "{kinds:?}");
+    assert!(alert(&app, &admin, id).await.alert.escalated_at.is_some());
+    // Acknowledged: no more reminders, no second escalation.
+    let reply = app.post(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&admin), &json!({})).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::hours(3));
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!((team.count(), managers.count()), (2, 1), "nothing after the acknowledgement");
+}
