@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bms_types::alerts::{AlertEventKind, AlertRuleKind, AlertStatus, NotificationEvent};
-use bms_types::jobs::RuleVerdictDto;
+use bms_types::jobs::{RuleOutcomeDto, RuleVerdictDto};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
@@ -71,9 +71,15 @@ impl StatusObserver for AlertEngine {
         let now = update.evaluated_at;
         let context = self.context(conn, now)?;
         let tags = &update.tags;
-        let rules_now: Vec<RuleVerdictDto> = serde_json::from_str(&update.compliance_json).unwrap_or_default();
+        let rules_now = &update.rules;
+        // The previous verdict matters only for a rule failing now (did it get worse?): the
+        // stored JSON is parsed only then.
         let rules_before: Option<Vec<RuleVerdictDto>> =
-            previous.map(|row| serde_json::from_str(&row.compliance).unwrap_or_default());
+            if rules_now.iter().any(|rule| rule.outcome == RuleOutcomeDto::Fail) {
+                previous.map(|row| serde_json::from_str(&row.compliance).unwrap_or_default())
+            } else {
+                None
+            };
         let view = JobView {
             job_id: update.job_id,
             job_name: &update.job_name,
@@ -82,7 +88,7 @@ impl StatusObserver for AlertEngine {
             last_run_id: update.last_run_id,
             next_expected_at: update.next_expected_at,
             consecutive_failures: update.consecutive_failures,
-            rules_now: &rules_now,
+            rules_now,
             rules_before: rules_before.as_deref(),
             stale_copies: &update.stale_copies,
             evaluated_at: now,

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::access::{AdminOnly, Authorized, Operators, Readers, Silencers};
 use crate::alerts::engine::AlertEngine;
-use crate::alerts::{WindowRow, configuration_changed, queries, record_event, resolve, rules, tags_of};
+use crate::alerts::{RuleSettings, WindowRow, configuration_changed, queries, record_event, resolve, rules, tags_of};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::db::pagination::PageWindow;
@@ -244,41 +244,33 @@ pub async fn resolve_alert(
     Ok(web::Json(alert))
 }
 
-fn rule_dto(conn: &mut DbConn, kind: AlertRuleKind) -> Result<AlertRuleDto, ApiError> {
-    let settings = crate::alerts::RuleSettings::load(conn)?;
+fn rule_dto(settings: &RuleSettings, kind: AlertRuleKind) -> AlertRuleDto {
     let setting = settings.global(kind);
-    type Row = (i64, Option<i64>, Option<String>, Option<bool>, Option<String>, Option<i64>);
-    let overrides: Vec<Row> = alert_rule_overrides::table
-        .filter(alert_rule_overrides::kind.eq(kind.as_str()))
-        .order(alert_rule_overrides::id)
-        .select((
-            alert_rule_overrides::id,
-            alert_rule_overrides::job_id,
-            alert_rule_overrides::tag,
-            alert_rule_overrides::enabled,
-            alert_rule_overrides::severity,
-            alert_rule_overrides::threshold,
-        ))
-        .load(conn)?;
-    Ok(AlertRuleDto {
+    AlertRuleDto {
         kind,
         enabled: setting.enabled,
         severity: setting.severity,
         threshold: setting.threshold,
         threshold_meaning: rules::spec(kind).threshold_meaning.map(str::to_owned),
-        overrides: overrides
-            .into_iter()
-            .map(|(id, job_id, tag, enabled, severity, threshold)| AlertRuleOverrideDto {
-                id,
+        overrides: settings
+            .overrides(kind)
+            .iter()
+            .map(|o| AlertRuleOverrideDto {
+                id: o.id,
                 kind,
-                job_id,
-                tag,
-                enabled,
-                severity: severity.as_deref().and_then(bms_types::alerts::Severity::parse),
-                threshold,
+                job_id: o.job_id,
+                tag: o.tag.clone(),
+                enabled: o.enabled,
+                severity: o.severity,
+                threshold: o.threshold,
             })
             .collect(),
-    })
+    }
+}
+
+/// One rule as stored now.
+fn stored_rule(conn: &mut DbConn, kind: AlertRuleKind) -> Result<AlertRuleDto, ApiError> {
+    Ok(rule_dto(&RuleSettings::load(conn)?, kind))
 }
 
 /// Every alert rule with its setting and overrides.
@@ -294,7 +286,8 @@ pub async fn list_alert_rules(
     _params: ValidQuery<NoParams>,
 ) -> Result<web::Json<AlertRuleList>, ApiError> {
     let list = run_db(&state.pool, |conn| {
-        let data = AlertRuleKind::ALL.iter().map(|kind| rule_dto(conn, *kind)).collect::<Result<Vec<_>, _>>()?;
+        let settings = RuleSettings::load(conn)?;
+        let data = AlertRuleKind::ALL.iter().map(|kind| rule_dto(&settings, *kind)).collect();
         Ok::<_, ApiError>(AlertRuleList { data })
     })
     .await?;
@@ -367,7 +360,7 @@ pub async fn update_alert_rule(
                     "enabled": request.enabled, "severity": request.severity, "threshold": request.threshold,
                 })),
             )?;
-            rule_dto(conn, kind)
+            stored_rule(conn, kind)
         })
     })
     .await?;
@@ -438,7 +431,7 @@ pub async fn create_rule_override(
                 AuditEvent::success("alert_rule.override.create", "alert_rule_override", id)
                     .with_details(json!({ "kind": kind, "job_id": request.job_id, "tag": tag })),
             )?;
-            rule_dto(conn, kind)
+            stored_rule(conn, kind)
         })
     })
     .await?;

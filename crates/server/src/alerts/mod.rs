@@ -289,9 +289,10 @@ impl RuleSettings {
                 settings.global.insert(kind, RuleSetting { enabled, severity, threshold });
             }
         }
-        type OverrideRow = (String, Option<i64>, Option<String>, Option<bool>, Option<String>, Option<i64>);
+        type OverrideRow = (i64, String, Option<i64>, Option<String>, Option<bool>, Option<String>, Option<i64>);
         let rows: Vec<OverrideRow> = alert_rule_overrides::table
             .select((
+                alert_rule_overrides::id,
                 alert_rule_overrides::kind,
                 alert_rule_overrides::job_id,
                 alert_rule_overrides::tag,
@@ -301,9 +302,10 @@ impl RuleSettings {
             ))
             .order(alert_rule_overrides::id)
             .load(conn)?;
-        for (kind, job_id, tag, enabled, severity, threshold) in rows {
+        for (id, kind, job_id, tag, enabled, severity, threshold) in rows {
             if let Some(kind) = AlertRuleKind::parse(&kind) {
                 settings.overrides.entry(kind).or_default().push(RuleOverride {
+                    id,
                     job_id,
                     tag,
                     enabled,
@@ -323,10 +325,14 @@ impl RuleSettings {
         })
     }
 
+    /// The rule's overrides, oldest first.
+    pub fn overrides(&self, kind: AlertRuleKind) -> &[RuleOverride] {
+        self.overrides.get(&kind).map_or(&[][..], Vec::as_slice)
+    }
+
     /// The setting for one job.
     pub fn for_job(&self, kind: AlertRuleKind, job_id: i64, tags: &[String]) -> RuleSetting {
-        let overrides = self.overrides.get(&kind).map_or(&[][..], Vec::as_slice);
-        rules::effective_setting(self.global(kind), overrides, job_id, tags)
+        rules::effective_setting(self.global(kind), self.overrides(kind), job_id, tags)
     }
 }
 
@@ -402,12 +408,24 @@ pub fn enqueue(
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let job = alert.job_id.map(|id| (id, tags));
-    let routes = matching_routes(context, alert.kind(), alert.severity(), job, event);
+    queue_on_matching_routes(conn, context, (alert.id, alert.kind(), alert.severity()), job, event, now)
+}
+
+/// `enqueue` for an alert known by its id, kind and severity (a new one, not yet reloaded).
+fn queue_on_matching_routes(
+    conn: &mut DbConn,
+    context: &Context,
+    (alert_id, kind, severity): (i64, AlertRuleKind, Severity),
+    job: Option<(i64, &[String])>,
+    event: NotificationEvent,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let routes = matching_routes(context, kind, severity, job, event);
     for route in &routes {
-        queue_for(conn, route, alert.id, alert.severity(), event, now)?;
+        queue_for(conn, route, alert_id, severity, event, now)?;
     }
     if !routes.is_empty() {
-        diesel::update(alerts::table.find(alert.id)).set(alerts::last_notified_at.eq(now)).execute(conn)?;
+        diesel::update(alerts::table.find(alert_id)).set(alerts::last_notified_at.eq(now)).execute(conn)?;
     }
     Ok(routes.len())
 }
@@ -543,14 +561,9 @@ pub fn reconcile(
                     )?;
                 } else {
                     record_event(conn, id, now, AlertEventKind::Fired, None, &condition.summary_en)?;
-                    let routes = matching_routes(context, condition.kind, item.severity, job, NotificationEvent::Fired);
-                    for route in &routes {
-                        queue_for(conn, route, id, item.severity, NotificationEvent::Fired, now)?;
-                    }
-                    if !routes.is_empty() {
-                        diesel::update(alerts::table.find(id)).set(alerts::last_notified_at.eq(now)).execute(conn)?;
-                    }
-                    changes.queued += routes.len();
+                    let alert = (id, condition.kind, item.severity);
+                    changes.queued +=
+                        queue_on_matching_routes(conn, context, alert, job, NotificationEvent::Fired, now)?;
                 }
             }
             Decision::Reopen(id) => {

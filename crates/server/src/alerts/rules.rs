@@ -83,6 +83,8 @@ pub struct RuleSetting {
 /// An override for one job or one tag; absent fields keep the rule's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleOverride {
+    /// Its id.
+    pub id: i64,
     /// The job, or
     pub job_id: Option<i64>,
     /// the tag.
@@ -403,13 +405,21 @@ mod tests {
     fn a_job_override_wins_over_a_tag_override_which_wins_over_the_rule() {
         let rule = RuleSetting { enabled: true, severity: Severity::Warning, threshold: Some(3) };
         let tag = RuleOverride {
+            id: 1,
             job_id: None,
             tag: Some("NAS-01".into()),
             enabled: None,
             severity: Some(Severity::Critical),
             threshold: None,
         };
-        let job = RuleOverride { job_id: Some(7), tag: None, enabled: Some(false), severity: None, threshold: Some(5) };
+        let job = RuleOverride {
+            id: 2,
+            job_id: Some(7),
+            tag: None,
+            enabled: Some(false),
+            severity: None,
+            threshold: Some(5),
+        };
         let tags = vec!["nas-01".to_owned()];
         let overrides = vec![tag.clone(), job];
         assert_eq!(effective_setting(rule, &[], 7, &tags), rule);

@@ -290,6 +290,8 @@ pub struct StatusUpdate {
     /// The rules with their evidence, as JSON (the status has its own column), so an
     /// unchanged verdict is an equal string and costs no write.
     pub compliance_json: String,
+    /// The same rules, for the observer (so it need not parse the JSON back).
+    pub rules: Vec<RuleVerdictDto>,
     pub evaluated_at: DateTime<Utc>,
     /// Today's calendar day in the configured zone.
     pub day: String,
@@ -343,6 +345,7 @@ pub fn compute_update(
         last_success_at: facts.last_success_at,
         compliance_status: verdict.status,
         compliance_json: serde_json::to_string(&rules).map_err(ApiError::internal)?,
+        rules,
         evaluated_at: now,
         day: settings.day_of(now),
         last_run_id: facts.job.last_run_id,
