@@ -21,6 +21,15 @@ use bms_types::jobs::{
     ComplianceVerdictDto, CopyDto, CreateCopyRequest, CreateJobRequest, JobDto, JobList, ListJobsQuery,
     SchedulePreview, SchedulePreviewQuery, UpdateCopyRequest, UpdateJobRequest,
 };
+use bms_types::media::{
+    AssignRotationSetRequest, CreateMediumRequest, CustodyChain, ListMediaQuery, MediaImportQuery, MediaImportResult,
+    MediaList, MediumDto, RotationCalendarDto, RotationCalendarQuery, RotationDto, RotationList, RotationRequest,
+    UpdateMediumRequest,
+};
+use bms_types::restore::{
+    AttachmentDto, CreateRestoreTestRequest, ListRestoreTestsQuery, RestoreCalendar, RestoreCalendarQuery,
+    RestoreRequirementDto, RestoreRequirementRequest, RestoreStatusDto, RestoreTestDto, RestoreTestList,
+};
 use bms_types::system::TaskList;
 use bms_types::users::{
     CreateUserRequest, CreatedUserResponse, ListUsersQuery, ResetPasswordRequest, ResetPasswordResponse,
@@ -31,6 +40,7 @@ use futures::lock::Mutex;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Where the refresh token survives reloads.
 const REFRESH_TOKEN_KEY: &str = "bms.refresh_token";
@@ -187,25 +197,47 @@ fn with_query(path: &str, query: &impl Serialize) -> String {
     }
 }
 
+/// A request body and its content type: JSON or CSV text, or a file the person chose
+/// (sent as it is, never read into WASM memory).
+#[derive(Clone)]
+pub struct Body {
+    content_type: &'static str,
+    value: JsValue,
+}
+
+impl Body {
+    fn json(text: String) -> Self {
+        Self { content_type: "application/json", value: JsValue::from(text) }
+    }
+}
+
 async fn send_raw(
     method: Method,
     full_url: &str,
     bearer: Option<&str>,
-    body: Option<&str>,
-) -> Result<(u16, String), ApiError> {
+    body: Option<&Body>,
+) -> Result<gloo_net::http::Response, ApiError> {
     let mut builder = RequestBuilder::new(full_url).method(method).header("Accept", "application/json");
     if let Some(token) = bearer {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
     let request = match body {
-        Some(body) => builder.header("Content-Type", "application/json").body(body.to_owned()),
+        Some(body) => builder.header("Content-Type", body.content_type).body(body.value.clone()),
         None => builder.build(),
     }
     .map_err(ApiError::network)?;
-    let response = request.send().await.map_err(ApiError::network)?;
+    request.send().await.map_err(ApiError::network)
+}
+
+/// The status and the body's text.
+async fn status_and_text(response: gloo_net::http::Response) -> (u16, String) {
     let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    Ok((status, text))
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// An unauthenticated JSON request (sign-in, refresh).
+async fn send_text(method: Method, full_url: &str, bearer: Option<&str>, body: String) -> Result<(u16, String), ApiError> {
+    Ok(status_and_text(send_raw(method, full_url, bearer, Some(&Body::json(body))).await?).await)
 }
 
 fn json(body: &impl Serialize) -> Result<String, ApiError> {
@@ -242,7 +274,7 @@ async fn refresh_tokens() -> Result<UserDto, ApiError> {
         });
     };
     let body = json(&RefreshRequest { refresh_token: refresh })?;
-    let (status, text) = send_raw(Method::POST, &url("/auth/refresh"), None, Some(&body)).await?;
+    let (status, text) = send_text(Method::POST, &url("/auth/refresh"), None, body).await?;
     let response: TokenResponse = decode(status, &text)?;
     keep_tokens(&response);
     Ok(response.user)
@@ -276,17 +308,22 @@ async fn refresh_or_end() -> Result<UserDto, ApiError> {
 /// An authenticated request; a 401 for an expired token is retried once after a refresh.
 /// Not generic on purpose: one compiled copy of this state machine serves every endpoint
 /// (a generic version was instantiated per response type and cost ~40 KB of WASM).
-async fn request_text(method: Method, full_url: String, body: Option<String>) -> Result<(u16, String), ApiError> {
+async fn request_response(
+    method: Method,
+    full_url: String,
+    body: Option<Body>,
+) -> Result<gloo_net::http::Response, ApiError> {
     let token = access_token().await?;
-    let (status, text) = send_raw(method.clone(), &full_url, Some(&token), body.as_deref()).await?;
-    if status != 401 {
-        return Ok((status, text));
+    let response = send_raw(method.clone(), &full_url, Some(&token), body.as_ref()).await?;
+    if response.status() != 401 {
+        return Ok(response);
     }
+    let (status, text) = status_and_text(response).await;
     let error = ApiError::from_body(status, &text);
     if error.code == Some(ErrorCode::TokenExpired) {
         refresh_or_end().await?;
         let token = access_token().await?;
-        return send_raw(method, &full_url, Some(&token), body.as_deref()).await;
+        return send_raw(method, &full_url, Some(&token), body.as_ref()).await;
     }
     if matches!(error.code, Some(ErrorCode::SessionExpired | ErrorCode::SessionRevoked)) {
         end_session(SessionEnd::Expired);
@@ -294,7 +331,11 @@ async fn request_text(method: Method, full_url: String, body: Option<String>) ->
     Err(error)
 }
 
-async fn request<T: DeserializeOwned>(method: Method, full_url: String, body: Option<String>) -> Result<T, ApiError> {
+async fn request_text(method: Method, full_url: String, body: Option<Body>) -> Result<(u16, String), ApiError> {
+    Ok(status_and_text(request_response(method, full_url, body).await?).await)
+}
+
+async fn request<T: DeserializeOwned>(method: Method, full_url: String, body: Option<Body>) -> Result<T, ApiError> {
     let (status, text) = request_text(method, full_url, body).await?;
     decode(status, &text)
 }
@@ -304,7 +345,7 @@ async fn get<T: DeserializeOwned>(full_url: String) -> Result<T, ApiError> {
 }
 
 async fn send_json<T: DeserializeOwned>(method: Method, path: &str, body: &impl Serialize) -> Result<T, ApiError> {
-    request(method, url(path), Some(json(body)?)).await
+    request(method, url(path), Some(Body::json(json(body)?))).await
 }
 
 // ---- authentication ----
@@ -312,7 +353,7 @@ async fn send_json<T: DeserializeOwned>(method: Method, path: &str, body: &impl 
 /// Signs in and keeps the tokens.
 pub async fn login(username: String, password: String) -> Result<UserDto, ApiError> {
     let body = json(&LoginRequest { username, password })?;
-    let (status, text) = send_raw(Method::POST, &url("/auth/login"), None, Some(&body)).await?;
+    let (status, text) = send_text(Method::POST, &url("/auth/login"), None, body).await?;
     let response: TokenResponse = decode(status, &text)?;
     keep_tokens(&response);
     Ok(response.user)
@@ -340,7 +381,7 @@ pub async fn logout(reason: SessionEnd) {
     let access = TOKENS.with(|tokens| tokens.borrow().as_ref().map(|t| t.access.clone()));
     end_session(reason);
     if let (Some(access), Ok(body)) = (access, json(&Empty {})) {
-        let _ = send_raw(Method::POST, &url("/auth/logout"), Some(&access), Some(&body)).await;
+        let _ = send_text(Method::POST, &url("/auth/logout"), Some(&access), body).await;
     }
 }
 
@@ -624,4 +665,177 @@ pub async fn end_maintenance_window(id: i64) -> Result<(), ApiError> {
 /// The scheduler's tasks and its lease.
 pub async fn system_tasks() -> Result<TaskList, ApiError> {
     get(url("/system/tasks")).await
+}
+
+// ---- files (evidence, QR codes, label sheets, CSV exports) ----
+
+/// A successful answer as it is (a file), or the error it carried.
+async fn fetch_file(path: &str) -> Result<gloo_net::http::Response, ApiError> {
+    let response = request_response(Method::GET, url(path), None).await?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let (status, text) = status_and_text(response).await;
+    Err(ApiError::from_body(status, &text))
+}
+
+/// A text file (an SVG, an HTML sheet, a CSV) fetched with the bearer token.
+async fn fetch_text(path: &str) -> Result<String, ApiError> {
+    fetch_file(path).await?.text().await.map_err(ApiError::network)
+}
+
+/// Any file fetched with the bearer token, as a browser `Blob`: the bytes never pass
+/// through WASM memory.
+async fn fetch_blob(path: &str) -> Result<web_sys::Blob, ApiError> {
+    let raw = web_sys::Response::from(fetch_file(path).await?);
+    let promise = raw.blob().map_err(|error| ApiError::network(format!("{error:?}")))?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|error| ApiError::network(format!("{error:?}")))?;
+    value.dyn_into().map_err(|_| ApiError::network("not a file"))
+}
+
+// ---- restore tests ----
+
+/// One page of restore tests.
+pub async fn list_restore_tests(query: &ListRestoreTestsQuery) -> Result<RestoreTestList, ApiError> {
+    get(with_query("/restore-tests", query)).await
+}
+
+/// Records a restore test.
+pub async fn create_restore_test(request: &CreateRestoreTestRequest) -> Result<RestoreTestDto, ApiError> {
+    send_json(Method::POST, "/restore-tests", request).await
+}
+
+/// Overdue and upcoming restore tests, `days` ahead.
+pub async fn restore_calendar(days: u32) -> Result<RestoreCalendar, ApiError> {
+    get(with_query("/restore-tests/calendar", &RestoreCalendarQuery { days: Some(days) })).await
+}
+
+/// One restore test with its attachments.
+pub async fn get_restore_test(id: i64) -> Result<RestoreTestDto, ApiError> {
+    get(url(&format!("/restore-tests/{id}"))).await
+}
+
+#[derive(Serialize)]
+struct FileName<'a> {
+    filename: &'a str,
+}
+
+/// Attaches an evidence file (the browser's `File`, sent as the raw body).
+pub async fn upload_attachment(test_id: i64, filename: &str, file: &web_sys::Blob) -> Result<AttachmentDto, ApiError> {
+    let body = Body { content_type: "application/octet-stream", value: file.clone().into() };
+    let full_url = with_query(&format!("/restore-tests/{test_id}/attachments"), &FileName { filename });
+    request(Method::POST, full_url, Some(body)).await
+}
+
+/// An evidence file (admins, operators, auditors), to save with `components::save_blob`.
+pub async fn download_attachment(test_id: i64, attachment_id: i64) -> Result<web_sys::Blob, ApiError> {
+    fetch_blob(&format!("/restore-tests/{test_id}/attachments/{attachment_id}")).await
+}
+
+/// A job's restore-test requirement.
+pub async fn restore_requirement(job_id: i64) -> Result<RestoreRequirementDto, ApiError> {
+    get(url(&format!("/jobs/{job_id}/restore-requirement"))).await
+}
+
+/// Replaces a job's restore-test requirement.
+pub async fn save_restore_requirement(
+    job_id: i64,
+    request: &RestoreRequirementRequest,
+) -> Result<RestoreRequirementDto, ApiError> {
+    send_json(Method::PUT, &format!("/jobs/{job_id}/restore-requirement"), request).await
+}
+
+/// Where a job stands on restore verification.
+pub async fn restore_status(job_id: i64) -> Result<RestoreStatusDto, ApiError> {
+    get(url(&format!("/jobs/{job_id}/restore-status"))).await
+}
+
+// ---- media ----
+
+/// One page of the media inventory.
+pub async fn list_media(query: &ListMediaQuery) -> Result<MediaList, ApiError> {
+    get(with_query("/media", query)).await
+}
+
+/// One medium.
+pub async fn get_medium(id: i64) -> Result<MediumDto, ApiError> {
+    get(url(&format!("/media/{id}"))).await
+}
+
+/// Adds a medium.
+pub async fn create_medium(request: &CreateMediumRequest) -> Result<MediumDto, ApiError> {
+    send_json(Method::POST, "/media", request).await
+}
+
+/// Changes a medium's descriptive fields.
+pub async fn update_medium(id: i64, request: &UpdateMediumRequest) -> Result<MediumDto, ApiError> {
+    send_json(Method::PATCH, &format!("/media/{id}"), request).await
+}
+
+/// A state change of a medium: `move`, `lend`, `return`, `retire` or `destroy`, with its
+/// request already serialised (one function for the five requests).
+pub async fn medium_change(id: i64, endpoint: &'static str, body: Result<String, ApiError>) -> Result<MediumDto, ApiError> {
+    request(Method::POST, url(&format!("/media/{id}/{endpoint}")), Some(Body::json(body?))).await
+}
+
+/// The JSON of a request (for `medium_change`).
+pub fn to_json(body: &impl Serialize) -> Result<String, ApiError> {
+    json(body)
+}
+
+/// A medium's custody chain and the runs written to it.
+pub async fn media_custody(id: i64) -> Result<CustodyChain, ApiError> {
+    get(url(&format!("/media/{id}/custody"))).await
+}
+
+/// The custody chain as CSV, to save with `components::save_blob`.
+pub async fn media_custody_csv(id: i64) -> Result<web_sys::Blob, ApiError> {
+    fetch_blob(&format!("/media/{id}/custody.csv")).await
+}
+
+/// A medium's QR code (SVG text).
+pub async fn medium_qr_svg(id: i64) -> Result<String, ApiError> {
+    fetch_text(&format!("/media/{id}/qr.svg")).await
+}
+
+/// The printable A4 label sheet of some media (an HTML document).
+pub async fn media_labels_html(ids: &[i64]) -> Result<String, ApiError> {
+    let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    fetch_text(&format!("/media/labels?ids={ids}")).await
+}
+
+/// Checks (`dry_run`) or imports a CSV file of media.
+pub async fn import_media(csv: String, dry_run: bool) -> Result<MediaImportResult, ApiError> {
+    let body = Body { content_type: "text/csv", value: JsValue::from(csv) };
+    request(Method::POST, with_query("/media/import", &MediaImportQuery { dry_run: Some(dry_run) }), Some(body)).await
+}
+
+// ---- rotation ----
+
+/// Every rotation scheme.
+pub async fn list_rotations() -> Result<RotationList, ApiError> {
+    get(url("/media/rotations")).await
+}
+
+/// Creates a rotation (`None`) or replaces one.
+pub async fn save_rotation(id: Option<i64>, request: &RotationRequest) -> Result<RotationDto, ApiError> {
+    match id {
+        None => send_json(Method::POST, "/media/rotations", request).await,
+        Some(id) => send_json(Method::PUT, &format!("/media/rotations/{id}"), request).await,
+    }
+}
+
+/// Deletes a rotation.
+pub async fn delete_rotation(id: i64) -> Result<(), ApiError> {
+    request::<IgnoredAny>(Method::DELETE, url(&format!("/media/rotations/{id}")), None).await.map(drop)
+}
+
+/// A rotation's sets day by day.
+pub async fn rotation_calendar(id: i64, query: &RotationCalendarQuery) -> Result<RotationCalendarDto, ApiError> {
+    get(with_query(&format!("/media/rotations/{id}/calendar"), query)).await
+}
+
+/// Puts a medium into one of a rotation's sets (or takes it out).
+pub async fn assign_rotation_set(id: i64, request: &AssignRotationSetRequest) -> Result<MediumDto, ApiError> {
+    send_json(Method::POST, &format!("/media/rotations/{id}/assign"), request).await
 }

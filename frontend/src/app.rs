@@ -111,6 +111,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/jobs/:id/edit") view={Lazy::<pages::EditJob>::new()}/>
                         <Route path=path!("/admin/api-keys") view={Lazy::<pages::ApiKeys>::new()}/>
                     </ParentRoute>
+                    <ParentRoute path=path!("") view=|| guarded(Permission::Report.roles(), Outlet)>
+                        <Route path=path!("/restore-tests/new") view={Lazy::<pages::RecordRestoreTest>::new()}/>
+                    </ParentRoute>
                     <ParentRoute path=path!("") view=|| guarded(Permission::Administer.roles(), Outlet)>
                         <Route path=path!("/admin/users") view={Lazy::<pages::Users>::new()}/>
                     </ParentRoute>
@@ -134,6 +137,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/notifications") view=|| view! { <Redirect path="/notifications/channels"/> }/>
                         <Route path=path!("/maintenance") view={Lazy::<pages::Maintenance>::new()}/>
                         <Route path=path!("/system/tasks") view={Lazy::<pages::Tasks>::new()}/>
+                        <Route path=path!("/restore-tests") view={Lazy::<pages::RestoreTests>::new()}/>
+                        // Fixed names before the `:id` routes, as for the alerts.
+                        <Route path=path!("/restore-tests/calendar") view={Lazy::<pages::RestoreCalendar>::new()}/>
+                        <Route path=path!("/restore-tests/:id") view={Lazy::<pages::RestoreTest>::new()}/>
+                        <Route path=path!("/media") view={Lazy::<pages::Media>::new()}/>
+                        <Route path=path!("/media/rotations") view={Lazy::<pages::Rotations>::new()}/>
+                        <Route path=path!("/media/rotations/:id") view={Lazy::<pages::Rotation>::new()}/>
+                        <Route path=path!("/media/labels") view={Lazy::<pages::MediaLabels>::new()}/>
+                        <Route path=path!("/media/:id") view={Lazy::<pages::Medium>::new()}/>
                     </ParentRoute>
                 </Routes>
             </main>
@@ -213,6 +225,8 @@ fn Header() -> impl IntoView {
                     <A href="/" exact=true>{tr("nav.dashboard")}</A>
                     <A href="/jobs">{tr("nav.jobs")}</A>
                     <A href="/executions">{tr("nav.executions")}</A>
+                    <A href="/restore-tests">{tr("nav.restore_tests")}</A>
+                    <A href="/media">{tr("nav.media")}</A>
                     <A href="/alerts">{tr("nav.alerts")}</A>
                     <A href="/notifications">{tr("nav.notifications")}</A>
                     <A href="/maintenance">{tr("nav.maintenance")}</A>

@@ -1,7 +1,10 @@
 //! Display formatting: times in the viewer's local zone (with the zone shown), durations,
 //! sizes and percentages. Pure functions over explicit offsets so they can be tested.
 
-use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, Offset, TimeZone, Timelike, Utc};
+use bms_types::jobs::CopyDto;
+use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
+
+use crate::i18n::enum_label;
 
 /// The viewer's IANA time zone (e.g. `Asia/Tokyo`), from the browser.
 pub fn local_zone_name() -> String {
@@ -105,4 +108,43 @@ pub fn local_day_start(value: &str, add_days: i64) -> Option<DateTime<Utc>> {
     let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
     let midnight = (day + chrono::Duration::days(add_days)).and_hms_opt(0, 0, 0)?;
     Local.from_local_datetime(&midnight).earliest().map(|local| local.with_timezone(&Utc))
+}
+
+/// `YYYY-MM-DDTHH:MM` of a `datetime-local` input, in the viewer's zone.
+pub fn local_input(value: DateTime<Utc>) -> String {
+    let text = datetime(value);
+    // `2026-11-30 21:55 +09:00` → `2026-11-30T21:55`
+    text.get(..16).map(|prefix| prefix.replacen(' ', "T", 1)).unwrap_or_default()
+}
+
+/// A `datetime-local` input's value as UTC.
+pub fn parse_local(value: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    Local.from_local_datetime(&naive).earliest().map(|local| local.with_timezone(&Utc))
+}
+
+/// A `date` input's value (`YYYY-MM-DD`).
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    value.trim().parse().ok()
+}
+
+/// Today in the viewer's zone.
+pub fn today() -> NaiveDate {
+    Local::now().date_naive()
+}
+
+/// An optional date, or an em dash.
+pub fn maybe_date(value: Option<NaiveDate>) -> String {
+    value.map_or_else(|| "—".to_owned(), |day| day.to_string())
+}
+
+/// `#3 Offline / Tape · Vault`: a copy named by its id, type, media and location.
+pub fn copy_label(copy: &CopyDto) -> String {
+    let location = if copy.location.is_empty() { String::new() } else { format!(" · {}", copy.location) };
+    format!(
+        "#{} {} / {}{location}",
+        copy.id,
+        enum_label("copy_type", copy.copy_type.as_str()),
+        enum_label("media", copy.media_type.as_str())
+    )
 }

@@ -178,6 +178,16 @@ pub fn error_message_in(lang: Lang, error: &ApiError) -> String {
         None if error.status >= 500 => "error.internal_error".to_owned(),
         None => "error.unexpected".to_owned(),
     };
+    // A refused state change (a medium that is lent, an attachment too many) names its rule:
+    // that says more than "conflicts with existing data".
+    if error.code == Some(ErrorCode::Conflict)
+        && let Some(rule) = error.details.first().map(|detail| format!("rule.{}", detail.rule))
+    {
+        let text = lookup(lang, &rule);
+        if text != rule {
+            return text;
+        }
+    }
     let mut message = lookup(lang, &key);
     if error.code == Some(ErrorCode::ValidationFailed) && !error.details.is_empty() {
         let fields: Vec<String> = error.details.iter().map(|detail| detail.field.clone()).collect();

@@ -188,3 +188,62 @@ pub fn parse_headers(value: &str) -> Option<Vec<(String, String)>> {
 pub fn headers(value: &str) -> Option<Check> {
     parse_headers(value).is_none().then(|| Check::new("check.headers"))
 }
+
+/// A text field's value, `None` when blank.
+pub fn optional_text(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Bytes per unit of a capacity: decimal `KB`…`PB`, binary `KiB`…`PiB`, plain bytes.
+fn capacity_unit(unit: &str) -> Option<i128> {
+    let power = |base: i128, exponent: u32| base.checked_pow(exponent);
+    match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => Some(1),
+        "kb" => power(1000, 1),
+        "mb" => power(1000, 2),
+        "gb" => power(1000, 3),
+        "tb" => power(1000, 4),
+        "pb" => power(1000, 5),
+        "kib" => power(1024, 1),
+        "mib" => power(1024, 2),
+        "gib" => power(1024, 3),
+        "tib" => power(1024, 4),
+        "pib" => power(1024, 5),
+        _ => None,
+    }
+}
+
+/// A capacity as typed, `18000000000000`, `18 TB` or `2.5 TiB`, in bytes (the CSV import
+/// reads the same units). Fixed-point arithmetic on purpose: float parsing would add its
+/// code to the WASM for one field.
+pub fn parse_capacity(value: &str) -> Option<i64> {
+    let value = value.trim();
+    let split = value.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() || fraction.len() > 6 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let unit = capacity_unit(unit.trim())?;
+    let whole: i128 = whole.parse().ok()?;
+    let scale = 10i128.pow(fraction.len() as u32);
+    let fraction: i128 = if fraction.is_empty() { 0 } else { fraction.parse().ok()? };
+    let bytes = whole.checked_mul(unit)?.checked_add(fraction.checked_mul(unit)? / scale)?;
+    i64::try_from(bytes).ok().filter(|bytes| *bytes > 0)
+}
+
+/// Empty, or a capacity `parse_capacity` reads.
+pub fn capacity(value: &str) -> Option<Check> {
+    (!value.trim().is_empty() && parse_capacity(value).is_none()).then(|| Check::new("check.capacity"))
+}
+
+/// Empty, or a date (`YYYY-MM-DD`, what a date input gives).
+pub fn optional_date(value: &str) -> Option<Check> {
+    (!value.trim().is_empty() && value.trim().parse::<chrono::NaiveDate>().is_err()).then(|| Check::new("check.date"))
+}
+
+/// A date (`YYYY-MM-DD`).
+pub fn date(value: &str) -> Option<Check> {
+    required(value).or_else(|| optional_date(value))
+}

@@ -130,6 +130,9 @@ pub struct TrackingSettings {
     /// `DASHBOARD_CACHE_SECONDS`: how long a computed dashboard summary is reused
     /// (default 1; 0 disables). Wall screens polling together then cost one computation.
     pub dashboard_cache_seconds: u64,
+    /// `RESTORE_TEST_INTERVAL_DAYS`: how often a job's restores must be proven when it sets
+    /// no interval of its own (default 90; 0 = no requirement unless a job sets one).
+    pub restore_interval_days: u32,
 }
 
 impl Default for TrackingSettings {
@@ -143,6 +146,7 @@ impl Default for TrackingSettings {
             min_offline_or_immutable: 1,
             evaluation_interval_seconds: 60,
             dashboard_cache_seconds: 1,
+            restore_interval_days: 90,
         }
     }
 }
@@ -274,6 +278,11 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// `MAX_BODY_BYTES` (default 1 MiB).
     pub max_body_bytes: usize,
+    /// `ATTACHMENT_DIR`: where restore-test evidence files are kept (default
+    /// `attachments/` beside the database).
+    pub attachment_dir: PathBuf,
+    /// `ATTACHMENT_MAX_BYTES`: largest evidence file (default 20 MiB).
+    pub attachment_max_bytes: usize,
     /// `DEFAULT_TIMEZONE` (IANA name, default Asia/Tokyo).
     pub default_timezone: chrono_tz::Tz,
     /// Password, lockout and session rules.
@@ -452,8 +461,12 @@ impl Config {
             min_offline_or_immutable: vars.parse_number("COMPLIANCE_MIN_OFFLINE", 1u32, 0, 20)?,
             evaluation_interval_seconds: vars.parse_number("STATE_EVALUATION_SECONDS", 60u64, 5, 3600)?,
             dashboard_cache_seconds: vars.parse_number("DASHBOARD_CACHE_SECONDS", 1u64, 0, 60)?,
+            restore_interval_days: vars.parse_number("RESTORE_TEST_INTERVAL_DAYS", 90u32, 0, 3650)?,
         };
 
+        let attachment_dir = vars.get("ATTACHMENT_DIR").map(PathBuf::from).unwrap_or_else(|| {
+            database_path.parent().map_or_else(|| PathBuf::from("attachments"), |dir| dir.join("attachments"))
+        });
         let mut config = Self {
             environment,
             secret_key,
@@ -475,6 +488,13 @@ impl Config {
             api_docs_enabled: vars.parse_bool("API_DOCS_ENABLED", environment == Environment::Development)?,
             trusted_proxies,
             max_body_bytes: vars.parse_number("MAX_BODY_BYTES", 1024 * 1024usize, 1024, 64 * 1024 * 1024)?,
+            attachment_dir,
+            attachment_max_bytes: vars.parse_number(
+                "ATTACHMENT_MAX_BYTES",
+                20 * 1024 * 1024usize,
+                1024,
+                1024 * 1024 * 1024,
+            )?,
             default_timezone,
             auth,
             tracking,
@@ -562,6 +582,9 @@ impl Config {
             ("COMPLIANCE_MIN_OFFLINE".to_owned(), self.tracking.min_offline_or_immutable.to_string()),
             ("STATE_EVALUATION_SECONDS".to_owned(), self.tracking.evaluation_interval_seconds.to_string()),
             ("DASHBOARD_CACHE_SECONDS".to_owned(), self.tracking.dashboard_cache_seconds.to_string()),
+            ("RESTORE_TEST_INTERVAL_DAYS".to_owned(), self.tracking.restore_interval_days.to_string()),
+            ("ATTACHMENT_DIR".to_owned(), self.attachment_dir.display().to_string()),
+            ("ATTACHMENT_MAX_BYTES".to_owned(), self.attachment_max_bytes.to_string()),
             ("WORKERS".to_owned(), self.workers.to_string()),
             ("RUST_LOG".to_owned(), self.log_filter.clone()),
             (

@@ -32,6 +32,21 @@ impl ApiError {
         Self::validation(vec![violation(field, rule, message)])
     }
 
+    /// `conflict` naming the rule (and field) that refuses the change, e.g. an illegal
+    /// state transition.
+    pub fn conflict_rule(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            details: vec![violation(field, rule, message)],
+            ..Self::new(ErrorCode::Conflict, "The change conflicts with the current state.")
+        }
+    }
+
+    /// The same error with field details.
+    pub fn with_details(mut self, details: Vec<FieldViolation>) -> Self {
+        self.details = details;
+        self
+    }
+
     /// `not_found` naming what was missing.
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found."))
@@ -77,6 +92,7 @@ impl ApiError {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -34,30 +34,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             .get(actix_web::http::header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             if declared_length.is_some_and(|length| length > limit) {
-                return Err(too_large(limit));
+                return Err(payload_too_large(limit));
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|error| match error {
-                    actix_web::error::PayloadError::Overflow => too_large(limit),
-                    other => {
-                        ApiError::new(ErrorCode::MalformedJson, format!("Could not read the request body: {other}"))
-                    }
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(payload, limit, ErrorCode::MalformedJson).await?;
             parse_json(&body).map(ValidJson)
         })
     }
 }
 
-fn too_large(limit: usize) -> ApiError {
+/// Reads a whole body of at most `limit` bytes (413 beyond, without reading further); a
+/// broken stream is answered with `unreadable`.
+pub async fn read_limited<S>(mut payload: S, limit: usize, unreadable: ErrorCode) -> Result<BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|error| match error {
+            actix_web::error::PayloadError::Overflow => payload_too_large(limit),
+            other => ApiError::new(unreadable, format!("Could not read the request body: {other}")),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// 413 naming the limit.
+pub fn payload_too_large(limit: usize) -> ApiError {
     ApiError::new(ErrorCode::PayloadTooLarge, format!("The request body exceeds the limit of {limit} bytes."))
 }
 
@@ -171,11 +180,15 @@ impl FromRequest for PathId {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed = req.match_info().get("id").and_then(|raw| raw.parse::<i64>().ok()).filter(|id| *id > 0);
-        ready(parsed.map(PathId).ok_or_else(|| {
-            ApiError::invalid_field("id", "positive_integer", "the id in the path must be a positive integer")
-        }))
+        ready(positive_segment(req, "id").map(PathId))
     }
+}
+
+/// A positive integer path segment, or the error naming it.
+fn positive_segment(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
+    req.match_info().get(name).and_then(|raw| raw.parse::<i64>().ok()).filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::invalid_field(name, "positive_integer", format!("`{name}` in the path must be a positive integer"))
+    })
 }
 
 /// The `{id}` and `{copy_id}` segments of a copy's path.
@@ -192,19 +205,32 @@ impl FromRequest for CopyPath {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let segment =
-            |name: &str| req.match_info().get(name).and_then(|raw| raw.parse::<i64>().ok()).filter(|id| *id > 0);
-        ready(match (segment("id"), segment("copy_id")) {
-            (Some(job_id), Some(copy_id)) => Ok(CopyPath { job_id, copy_id }),
-            (None, _) => {
-                Err(ApiError::invalid_field("id", "positive_integer", "the id in the path must be a positive integer"))
-            }
-            (_, None) => Err(ApiError::invalid_field(
-                "copy_id",
-                "positive_integer",
-                "the copy id in the path must be a positive integer",
-            )),
-        })
+        ready(
+            positive_segment(req, "id")
+                .and_then(|job_id| positive_segment(req, "copy_id").map(|copy_id| CopyPath { job_id, copy_id })),
+        )
+    }
+}
+
+/// The `{id}` and `{item_id}` segments of a nested resource's path (e.g. an attachment
+/// of a restore test).
+#[derive(Debug, Clone, Copy)]
+pub struct ItemPath {
+    /// The parent.
+    pub id: i64,
+    /// The nested item.
+    pub item_id: i64,
+}
+
+impl FromRequest for ItemPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            positive_segment(req, "id")
+                .and_then(|id| positive_segment(req, "item_id").map(|item_id| ItemPath { id, item_id })),
+        )
     }
 }
 

@@ -43,6 +43,18 @@ wire_enum! {
         ApiKeyExpiring => "api_key_expiring",
         /// Free space on the database volume is below N percent (N = threshold).
         DiskSpaceLow => "disk_space_low",
+        /// The job's latest counting restore test failed.
+        RestoreTestFailed => "restore_test_failed",
+        /// The job's restore test is overdue (or it was never tested one interval after it was created).
+        RestoreTestOverdue => "restore_test_overdue",
+        /// The job's restore test is due within 7 days.
+        RestoreTestDueSoon => "restore_test_due_soon",
+        /// A lent medium is past its expected return.
+        MediaLoanOverdue => "media_loan_overdue",
+        /// A backup run was written to a medium that is lent, retired, destroyed or under retention.
+        MediaUnsafeWrite => "media_unsafe_write",
+        /// A rotation set is due within a day while its media are off site or lent.
+        RotationDue => "rotation_due",
     }
 }
 

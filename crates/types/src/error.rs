@@ -37,6 +37,8 @@ wire_enum! {
         Conflict => "conflict",
         /// The request body exceeds the configured limit.
         PayloadTooLarge => "payload_too_large",
+        /// The body's content (sniffed from its bytes) is of a type not accepted here.
+        UnsupportedMediaType => "unsupported_media_type",
         /// An unexpected server-side failure; details are in the server log.
         InternalError => "internal_error",
         /// A dependency (usually the database) is not available.

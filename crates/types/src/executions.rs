@@ -71,6 +71,12 @@ pub struct ExecutionDto {
     pub log: Option<String>,
     /// When bms received it.
     pub received_at: DateTime<Utc>,
+    /// The offline medium the run was written to, if named.
+    #[serde(default)]
+    pub medium_id: Option<i64>,
+    /// Why writing to that medium was questionable (`medium_lent`, `retention_active`...).
+    #[serde(default)]
+    pub medium_warning: Option<String>,
 }
 
 /// Report one result. Identify the job by `job_id`, `job_name` or `job_external_ref`.
@@ -116,6 +122,9 @@ pub struct CreateExecutionRequest {
     /// Idempotency key: the same value for the same job returns the existing result.
     #[serde(default)]
     pub external_id: Option<String>,
+    /// Label of the offline medium (tape, disk) the run was written to.
+    #[serde(default)]
+    pub medium: Option<String>,
 }
 
 /// Report up to 1,000 results at once; all are stored or none.

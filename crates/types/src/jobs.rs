@@ -146,8 +146,11 @@ pub struct RuleVerdictDto {
     pub found: u32,
     /// Copies that prove the verdict.
     pub copy_ids: Vec<i64>,
-    /// Executions (or restore tests, for `zero_errors`) that prove the verdict.
+    /// Executions that prove the verdict.
     pub execution_ids: Vec<i64>,
+    /// Restore tests that prove the verdict (`zero_errors` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restore_test_ids: Vec<i64>,
 }
 
 /// A job's 3-2-1-1-0 verdict.

@@ -15,8 +15,10 @@ pub enum Permission {
     Operate,
     /// Read operational data (jobs, results, compliance, dashboard).
     Read,
-    /// Report backup results.
+    /// Report backup results and restore-test results.
     Report,
+    /// Read restore-test evidence files (attachments).
+    ReadEvidence,
     /// Open and close maintenance windows (silences).
     Silence,
 }
@@ -27,6 +29,7 @@ impl Permission {
         match self {
             Self::Administer => &[Role::Admin],
             Self::ReadAudit => &[Role::Admin, Role::Auditor],
+            Self::ReadEvidence => &[Role::Admin, Role::Operator, Role::Auditor],
             Self::Operate | Self::Report | Self::Silence => &[Role::Admin, Role::Operator],
             Self::Read => &[Role::Admin, Role::Operator, Role::Viewer, Role::Auditor],
         }
@@ -38,7 +41,7 @@ impl Permission {
             Self::Read => &[ApiKeyScope::Read],
             Self::Report => &[ApiKeyScope::Ingest],
             Self::Silence => &[ApiKeyScope::Maintenance],
-            Self::Administer | Self::ReadAudit | Self::Operate => &[],
+            Self::Administer | Self::ReadAudit | Self::ReadEvidence | Self::Operate => &[],
         }
     }
 }
@@ -64,6 +67,7 @@ mod tests {
             (Permission::Report, [true, true, false, false]),
             (Permission::Silence, [true, true, false, false]),
             (Permission::Read, [true, true, true, true]),
+            (Permission::ReadEvidence, [true, true, false, true]),
         ];
         for (permission, expected) in table {
             let actual = [Admin, Operator, Viewer, Auditor].map(|role| role.has(permission));

@@ -1,10 +1,11 @@
 //! Small helpers around the browser: the confirm dialog, intervals tied to a component's
-//! lifetime, and debouncing.
+//! lifetime, debouncing, and saving a downloaded file.
 
 use std::time::Duration;
 
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Asks the browser's confirm dialog.
 pub fn confirm(message: &str) -> bool {
@@ -48,4 +49,24 @@ impl Debounce {
         }
         self.pending.set_value(set_timeout_with_handle(run, self.delay).ok());
     }
+}
+
+/// Saves a file the page fetched itself (with the bearer token, so a plain link would not
+/// do) under `filename`, through a temporary object URL and a `download` link.
+pub fn save_blob(blob: &web_sys::Blob, filename: &str) {
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
+    let link = document().create_element("a").ok().and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(link) = link {
+        link.set_href(&url);
+        link.set_download(filename);
+        link.click();
+    }
+    // Revoked later, not at once: the browser reads the URL after the click returns.
+    set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), Duration::from_secs(60));
+}
+
+/// The files chosen in a file input.
+pub fn chosen_files(input: NodeRef<leptos::html::Input>) -> Vec<web_sys::File> {
+    let Some(list) = input.get_untracked().and_then(|input| input.files()) else { return Vec::new() };
+    (0..list.length()).filter_map(|index| list.get(index)).collect()
 }

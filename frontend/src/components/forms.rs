@@ -305,9 +305,15 @@ pub fn TextAreaField(
     /// A `data-testid` for browser tests.
     #[prop(optional)]
     testid: &'static str,
+    /// The as-you-type check, already translated (shown once a submit was attempted).
+    #[prop(optional, into)]
+    check: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let id = format!("f-{}", name.replace('.', "-"));
-    let message = Signal::derive(move || form.and_then(|form| form.server_error(name)));
+    let message = Signal::derive(move || {
+        let form = form?;
+        check.and_then(|check| check.get()).filter(|_| form.attempted()).or_else(|| form.server_error(name))
+    });
     view! {
         <div class="field" class:invalid=move || message.with(Option::is_some)>
             <label for=id.clone()>{tr(label)}</label>

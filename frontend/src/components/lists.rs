@@ -1,4 +1,5 @@
-//! List screens: pagination, the paged table, and date filters.
+//! List screens: pagination, the paged table and plain tables, details lists, and date
+//! filters.
 //!
 //! A list's page number and its filters are separate signals, and every filter input sets
 //! the page back to 1 in the same event handler that changes the filter. The list's
@@ -65,28 +66,34 @@ pub fn paged_table<T: 'static, R: IntoView + 'static>(
         if items.is_empty() {
             return view! { <Empty key=empty_key/> }.into_any();
         }
-        let head =
-            headers
-                .iter()
-                .map(|key| {
-                    if key.is_empty() {
-                        view! { <th></th> }.into_any()
-                    } else {
-                        view! { <th>{tr(key)}</th> }.into_any()
-                    }
-                })
-                .collect_view();
         view! {
-            <div class="table-wrap">
-                <table class=class>
-                    <thead><tr>{head}</tr></thead>
-                    <tbody>{items.into_iter().map(row).collect_view()}</tbody>
-                </table>
-            </div>
+            {data_table(class, headers, items.into_iter().map(row).collect_view().into_any())}
             <Pagination meta=meta page=page/>
         }
         .into_any()
     })
+}
+
+/// A table: the header row (catalog keys; `""` for an unlabelled column) and the rows.
+pub fn data_table(class: &'static str, headers: &'static [&'static str], rows: AnyView) -> AnyView {
+    let head = headers
+        .iter()
+        .map(|key| if key.is_empty() { view! { <th></th> }.into_any() } else { view! { <th>{tr(key)}</th> }.into_any() })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class=class>
+                <thead><tr>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// One label and value of a details list (`<dl class="details">`).
+pub fn detail(label: &'static str, value: String) -> impl IntoView {
+    view! { <dt>{tr(label)}</dt><dd>{value}</dd> }
 }
 
 /// A labelled date input for list filters; a change sends the list back to page 1.

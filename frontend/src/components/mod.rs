@@ -10,11 +10,11 @@ mod secrets;
 mod status;
 
 pub use badges::{ComplianceBadge, EnumBadge, OutcomeBadge, ResultBadge, StateBadge};
-pub use browser::{Debounce, confirm, every};
+pub use browser::{Debounce, chosen_files, confirm, every, save_blob};
 pub use forms::{
     CheckField, CreateForm, Field, FormError, FormState, MultiCheck, SelectField, TextAreaField, enum_options,
     wire_names,
 };
-pub use lists::{DateFilter, Pagination, paged_table};
+pub use lists::{DateFilter, Pagination, data_table, detail, paged_table};
 pub use secrets::{CopyButton, SecretNotice};
 pub use status::{Empty, ErrorBox, Forbidden, Loading, action_error, loaded};

@@ -1,11 +1,13 @@
 //! Alerts: the list (open / firing / acknowledged / resolved tabs, severity and rule
 //! filters, bulk acknowledgement) and one alert (its fields, the 3-2-1-1-0 evidence behind
-//! it, its timeline, acknowledge and resolve with a note).
+//! it, its timeline, acknowledge and resolve with a note; a restore alert links to the
+//! record form for its job).
 
 use bms_types::alerts::{
     AlertDetailDto, AlertDto, AlertRuleKind, AlertStatus, BulkAcknowledgeRequest, ListAlertsQuery, Severity,
 };
 use bms_types::jobs::RuleVerdictDto;
+use bms_types::permissions::Permission;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params, use_query};
@@ -370,6 +372,18 @@ fn AlertHeader(alert: AlertDto, reload: Callback<()>) -> impl IntoView {
         }
         text
     };
+    // One click from a restore alert to recording the test it asks for.
+    let restore_kind = matches!(
+        alert.rule,
+        AlertRuleKind::RestoreTestFailed | AlertRuleKind::RestoreTestOverdue | AlertRuleKind::RestoreTestDueSoon
+    );
+    let record_restore = alert.job_id.filter(|_| restore_kind && use_session().can(Permission::Report)).map(|job_id| {
+        view! {
+            <A href=format!("/restore-tests/new?job_id={job_id}") attr:class="button" attr:data-testid="alert-record-restore">
+                {tr("restore.record")}
+            </A>
+        }
+    });
     let acknowledged = alert
         .acknowledged_at
         .map(|_| person(alert.acknowledged_by.clone(), alert.acknowledged_at, alert.acknowledge_note.clone()));
@@ -385,6 +399,7 @@ fn AlertHeader(alert: AlertDto, reload: Callback<()>) -> impl IntoView {
                 <span data-testid="alert-status" data-status=alert.status.as_str()><EnumBadge kind="alert_status" value=alert.status.as_str()/></span>
             </h1>
             <div class="page-actions">
+                {record_restore}
                 <A href=format!("/notifications/deliveries?alert_id={id}") attr:class="button secondary">{tr("alerts.deliveries")}</A>
                 <button type="button" class="secondary" on:click=move |_| reload.run(())>{tr("common.refresh")}</button>
                 <A href="/alerts" attr:class="button secondary">{tr("alerts.back")}</A>

@@ -178,6 +178,7 @@ fn Tiles(summary: DashboardSummary, alerts: Signal<Option<AlertSummaryDto>>) -> 
         .collect_view();
     let tile_class = if problems > 0 { "tile alert" } else { "tile" };
     let compliance = summary.compliance.clone();
+    let compliant = compliance.compliant.to_string();
     let last = summary.last_24h.clone();
     view! {
         <div class="tiles">
@@ -191,7 +192,7 @@ fn Tiles(summary: DashboardSummary, alerts: Signal<Option<AlertSummaryDto>>) -> 
                 <p class="big">{problems}</p>
                 <p class="muted">{tr("dashboard.problem_states")}</p>
             </article>
-            <article class="tile">
+            <article class="tile" data-testid="compliance-tile" data-compliant=compliant>
                 <h2>{tr("dashboard.compliance_rate")}</h2>
                 <p class="big">{format::percent(compliance.compliance_rate)}</p>
                 <p class="muted">

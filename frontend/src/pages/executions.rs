@@ -1,4 +1,5 @@
-//! Every reported result across jobs, with filters; the table is shared with the job page.
+//! Every reported result across jobs, with filters; the table is shared with the job page
+//! (a run written to an offline medium links to it, with the warning when the write was unsafe).
 
 use bms_types::executions::{ExecutionDto, ExecutionResult, ExecutionSource, ListExecutionsQuery};
 use leptos::prelude::*;
@@ -9,7 +10,7 @@ use leptos_router::params::Params;
 use crate::api;
 use crate::components::{DateFilter, Empty, Pagination, ResultBadge, SelectField, enum_options, loaded, wire_names};
 use crate::format;
-use crate::i18n::{enum_tr, tr};
+use crate::i18n::{enum_tr, t, tr};
 
 /// A table of runs.
 #[component]
@@ -45,7 +46,11 @@ pub fn ExecutionTable(runs: Vec<ExecutionDto>, show_job: bool) -> impl IntoView 
                                     <td>{run.duration_seconds.map(format::duration).unwrap_or_default()}</td>
                                     <td>{run.size_bytes.map(format::bytes).unwrap_or_default()}</td>
                                     <td>{enum_tr("source", source)}</td>
-                                    <td class="message">{run.error_message.clone().unwrap_or_default()}</td>
+                                    <td class="message">
+                                        {run.error_message.clone().unwrap_or_default()}
+                                        {run.medium_id.map(|id| view! { " " <A href=format!("/media/{id}") attr:class="muted">{tr("executions.medium")}</A> })}
+                                        {run.medium_warning.clone().map(|rule| view! { " " <span class="badge overdue">{move || t(&format!("rule.{rule}"))}</span> })}
+                                    </td>
                                 </tr>
                             }
                         })

@@ -1,6 +1,7 @@
 //! One job: its definition and state, the 3-2-1-1-0 checklist with the evidence behind each
-//! verdict, its copies (add, edit, delete), its execution history, and how to report
-//! results (ping URL, curl and PowerShell snippets).
+//! verdict, its copies (add, edit, delete), its restore tests and offline media
+//! (`job_restore`), its execution history, and how to report results (ping URL, curl and
+//! PowerShell snippets).
 
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use crate::components::{
 use crate::format;
 use crate::i18n::{enum_label, enum_tr, t, t_with, tr};
 use crate::pages::executions::ExecutionTable;
+use crate::pages::job_restore::{OfflineMedia, RestoreSection};
 use crate::validate;
 
 /// The route's `:id`.
@@ -125,6 +127,8 @@ fn JobDetail(job_id: i64) -> impl IntoView {
                 </Show>
                 {move || editing.get().map(|copy| view! { <CopyForm copy=copy editing=editing change=change_copies/> })}
             </section>
+            <RestoreSection job_id=job_id changes=changes/>
+            <OfflineMedia copies=copies changes=changes/>
             <JobAlerts job_id=job_id changes=changes/>
             <History job_id=job_id changes=changes/>
         </section>
@@ -190,16 +194,6 @@ fn JobHeader(job: JobDto, reload: Trigger, delete: Action<(), Result<(), ApiErro
     }
 }
 
-fn copy_label(copy: &CopyDto) -> String {
-    let location = if copy.location.is_empty() { String::new() } else { format!(" · {}", copy.location) };
-    format!(
-        "#{} {} / {}{location}",
-        copy.id,
-        enum_label("copy_type", copy.copy_type.as_str()),
-        enum_label("media", copy.media_type.as_str())
-    )
-}
-
 #[component]
 fn Checklist(verdict: ComplianceVerdictDto, copies: Vec<CopyDto>) -> impl IntoView {
     let status = verdict.status;
@@ -213,9 +207,10 @@ fn Checklist(verdict: ComplianceVerdictDto, copies: Vec<CopyDto>) -> impl IntoVi
             let evidence_copies: Vec<String> = rule
                 .copy_ids
                 .iter()
-                .map(|id| copies.iter().find(|copy| copy.id == *id).map_or_else(|| format!("#{id}"), copy_label))
+                .map(|id| copies.iter().find(|copy| copy.id == *id).map_or_else(|| format!("#{id}"), format::copy_label))
                 .collect();
             let executions = rule.execution_ids.clone();
+            let restore_tests = rule.restore_test_ids.clone();
             view! {
                 <li class=format!("rule outcome-{}", rule.outcome.as_str()) data-rule=name.clone()>
                     <div class="rule-head">
@@ -233,6 +228,12 @@ fn Checklist(verdict: ComplianceVerdictDto, copies: Vec<CopyDto>) -> impl IntoVi
                         <p class="evidence">
                             {tr("compliance.evidence_runs")} ": "
                             {executions.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", ")}
+                        </p>
+                    })}
+                    {(!restore_tests.is_empty()).then(|| view! {
+                        <p class="evidence">
+                            {tr("compliance.evidence_restore_tests")} ": "
+                            {restore_tests.iter().map(|id| view! { <A href=format!("/restore-tests/{id}")>"#" {*id}</A> " " }).collect_view()}
                         </p>
                     })}
                 </li>

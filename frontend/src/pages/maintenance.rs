@@ -6,7 +6,7 @@ use bms_types::alerts::{
     WeeklyRecurrenceDto,
 };
 use bms_types::permissions::Permission;
-use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
@@ -15,7 +15,7 @@ use crate::components::{
     CheckField, CreateForm, Empty, Field, FormState, MultiCheck, SelectField, action_error, confirm, enum_options,
     loaded, wire_names,
 };
-use crate::format;
+use crate::format::{self, local_input, parse_local};
 use crate::i18n::{enum_label, t, tr};
 use crate::validate;
 
@@ -33,19 +33,6 @@ const WINDOW_FIELDS: &[&str] = &[
     "weekly.end",
     "weekly.timezone",
 ];
-
-/// `YYYY-MM-DDTHH:MM` of a `datetime-local` input, in the viewer's zone.
-fn local_input(value: DateTime<Utc>) -> String {
-    let text = format::datetime(value);
-    // `2026-11-30 21:55 +09:00` → `2026-11-30T21:55`
-    text.get(..16).map(|prefix| prefix.replacen(' ', "T", 1)).unwrap_or_default()
-}
-
-/// A `datetime-local` input's value as UTC.
-fn parse_local(value: &str) -> Option<DateTime<Utc>> {
-    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    Local.from_local_datetime(&naive).earliest().map(|local| local.with_timezone(&Utc))
-}
 
 /// The maintenance screen.
 #[component]

@@ -1,11 +1,13 @@
 //! One module per screen, and the screens that load on navigation.
 //!
 //! Sign-in and the dashboard are in the main WASM module. Every other screen is a
-//! [`LazyRoute`] whose view comes from one of five `#[lazy]` groups: the job screens (with
+//! [`LazyRoute`] whose view comes from one of seven `#[lazy]` groups: the job screens (with
 //! the results list, which shares the job page's table), the alert screens (alerts, an alert,
 //! alert rules), the notification screens (channels, routes, the delivery log), the
 //! administration and operations screens (with the scheduler's tasks and the maintenance
-//! windows), and the account screens (with the person's notification preferences). Built
+//! windows), the account screens (with the person's notification preferences), the restore
+//! test screens (list, record form, a test, the calendar) and the offline media screens
+//! (inventory, a medium, rotations, label sheets). Built
 //! with the `split` feature
 //! (`scripts/build-spa.sh`), each group's code is cut into its own chunk, fetched the first
 //! time one of its screens is visited, so the first load does not grow with each screen
@@ -17,6 +19,8 @@
 
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
+use leptos_router::hooks::use_params;
+use leptos_router::params::Params;
 
 pub mod alert_rules;
 pub mod alerts;
@@ -26,12 +30,34 @@ pub mod dashboard;
 pub mod executions;
 pub mod job_detail;
 pub mod job_form;
+pub mod job_restore;
 pub mod jobs;
 pub mod login;
 pub mod maintenance;
+pub mod media;
+pub mod medium;
 pub mod notifications;
+pub mod restore_form;
+pub mod restore_tests;
+pub mod rotations;
 pub mod tasks;
 pub mod users;
+
+/// A route's `:id`.
+#[derive(Params, Clone, Debug, PartialEq)]
+pub struct IdPath {
+    /// The id.
+    pub id: i64,
+}
+
+/// The page of `/…/:id`: `page(id)`, or "not found" when the id is not a number.
+pub fn with_id<V: IntoView + 'static>(page: fn(i64) -> V) -> impl IntoView {
+    let path = use_params::<IdPath>();
+    move || match path.get() {
+        Ok(IdPath { id }) => page(id).into_any(),
+        Err(_) => crate::app::NotFound().into_any(),
+    }
+}
 
 /// The job screens and the results list.
 #[derive(Clone, Copy)]
@@ -128,6 +154,48 @@ fn account_screen(screen: AccountScreen) -> AnyView {
         AccountScreen::ForcedChange => login::ForcedChangePage().into_any(),
         AccountScreen::Profile => login::ProfilePage().into_any(),
         AccountScreen::Notifications => notifications::MyNotificationsPage().into_any(),
+    }
+}
+
+/// The restore-test screens: the list, the record form, one test, the calendar.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum RestoreScreen {
+    List,
+    New,
+    Detail,
+    Calendar,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn restore_screen(screen: RestoreScreen) -> AnyView {
+    match screen {
+        RestoreScreen::List => restore_tests::RestoreTestsPage().into_any(),
+        RestoreScreen::New => restore_form::RecordRestoreTestPage().into_any(),
+        RestoreScreen::Detail => restore_tests::RestoreTestPage().into_any(),
+        RestoreScreen::Calendar => restore_tests::RestoreCalendarPage().into_any(),
+    }
+}
+
+/// The offline media screens: the inventory, a medium, rotations, label sheets.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum MediaScreen {
+    List,
+    Detail,
+    Rotations,
+    Rotation,
+    Labels,
+}
+
+#[cfg_attr(feature = "split", leptos::lazy)]
+fn media_screen(screen: MediaScreen) -> AnyView {
+    match screen {
+        MediaScreen::List => media::MediaPage().into_any(),
+        MediaScreen::Detail => medium::MediumPage().into_any(),
+        MediaScreen::Rotations => rotations::RotationsPage().into_any(),
+        MediaScreen::Rotation => rotations::RotationPage().into_any(),
+        MediaScreen::Labels => media::LabelsPage().into_any(),
     }
 }
 
@@ -231,4 +299,40 @@ lazy_screen!(
 lazy_screen!(
     /// `/me/notifications`.
     MyNotifications, account_screen(AccountScreen::Notifications)
+);
+lazy_screen!(
+    /// `/restore-tests`.
+    RestoreTests, restore_screen(RestoreScreen::List)
+);
+lazy_screen!(
+    /// `/restore-tests/new?job_id=N`.
+    RecordRestoreTest, restore_screen(RestoreScreen::New)
+);
+lazy_screen!(
+    /// `/restore-tests/:id`.
+    RestoreTest, restore_screen(RestoreScreen::Detail)
+);
+lazy_screen!(
+    /// `/restore-tests/calendar`.
+    RestoreCalendar, restore_screen(RestoreScreen::Calendar)
+);
+lazy_screen!(
+    /// `/media`.
+    Media, media_screen(MediaScreen::List)
+);
+lazy_screen!(
+    /// `/media/:id`.
+    Medium, media_screen(MediaScreen::Detail)
+);
+lazy_screen!(
+    /// `/media/rotations`.
+    Rotations, media_screen(MediaScreen::Rotations)
+);
+lazy_screen!(
+    /// `/media/rotations/:id`.
+    Rotation, media_screen(MediaScreen::Rotation)
+);
+lazy_screen!(
+    /// `/media/labels?ids=1,2,3`.
+    MediaLabels, media_screen(MediaScreen::Labels)
 );

@@ -117,6 +117,13 @@ impl AccessPolicy for Ingesters {
     const SCOPES: &'static [ApiKeyScope] = Permission::Report.scopes();
 }
 
+/// Those who read restore-test evidence files: admins, operators and auditors.
+#[derive(Debug)]
+pub struct EvidenceReaders;
+impl AccessPolicy for EvidenceReaders {
+    const ROLES: &'static [Role] = Permission::ReadEvidence.roles();
+}
+
 /// Those who open maintenance windows: operators, admins and `maintenance` keys.
 #[derive(Debug)]
 pub struct Silencers;

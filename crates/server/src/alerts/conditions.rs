@@ -55,6 +55,12 @@ pub struct JobView<'a> {
     pub stale_copies: &'a [(i64, i64)],
     /// When this evaluation ran.
     pub evaluated_at: DateTime<Utc>,
+    /// The restore half of the "0" rule: its reason (`restore_test_failed`...).
+    pub restore_reason: &'a str,
+    /// The latest counting restore test.
+    pub restore_test_id: Option<i64>,
+    /// When the next restore test is due (`None`: no requirement).
+    pub restore_due_at: Option<DateTime<Utc>>,
 }
 
 /// The dedup key of a job rule.
@@ -140,6 +146,7 @@ pub fn job_conditions(view: &JobView<'_>, enabled: &dyn Fn(AlertRuleKind) -> Opt
             "実行が最大所要時間を超えています".into(),
         );
     }
+    restore_conditions(view, enabled, &mut push);
     if enabled(AlertRuleKind::ComplianceWorse).is_some() {
         for rule in view.rules_now.iter().filter(|rule| rule.outcome == RuleOutcomeDto::Fail) {
             let failed_before = view
@@ -187,6 +194,51 @@ pub fn job_conditions(view: &JobView<'_>, enabled: &dyn Fn(AlertRuleKind) -> Opt
     out
 }
 
+/// The restore-test rules: a failed latest test; a test overdue (or, for a job never
+/// tested, one interval after it was created); a test due within the "0" rule's 7 days.
+/// The occurrence is the test (or the due date), so a new test is a new occurrence.
+fn restore_conditions(
+    view: &JobView<'_>,
+    enabled: &dyn Fn(AlertRuleKind) -> Option<Option<i64>>,
+    push: &mut dyn FnMut(AlertRuleKind, Option<String>, String, String),
+) {
+    let test = view.restore_test_id.map_or_else(|| "none".to_owned(), |id| id.to_string());
+    if view.restore_reason == "restore_test_failed" && enabled(AlertRuleKind::RestoreTestFailed).is_some() {
+        push(
+            AlertRuleKind::RestoreTestFailed,
+            Some(format!("test:{test}")),
+            format!("restore test {test} failed"),
+            format!("復元テスト {test} が失敗しました"),
+        );
+        return;
+    }
+    let Some(due) = view.restore_due_at else { return };
+    let when = stamp(Some(due));
+    let occurrence = Some(format!("due:{when}:test:{test}"));
+    if due < view.evaluated_at {
+        if enabled(AlertRuleKind::RestoreTestOverdue).is_some() {
+            let (en, ja) = if view.restore_test_id.is_none() {
+                (
+                    format!("never restore-tested (due {when})"),
+                    format!("復元テストが一度も行われていません (期限 {when})"),
+                )
+            } else {
+                (format!("the restore test was due {when}"), format!("復元テストの期限 {when} を過ぎています"))
+            };
+            push(AlertRuleKind::RestoreTestOverdue, occurrence, en, ja);
+        }
+    } else if due - view.evaluated_at <= chrono::Duration::days(crate::compliance::engine::RESTORE_DUE_SOON_DAYS)
+        && enabled(AlertRuleKind::RestoreTestDueSoon).is_some()
+    {
+        push(
+            AlertRuleKind::RestoreTestDueSoon,
+            occurrence,
+            format!("a restore test is due by {when}"),
+            format!("復元テストの期限が近づいています ({when})"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -202,6 +254,7 @@ mod tests {
             found: 1,
             copy_ids: vec![4],
             execution_ids: vec![],
+            restore_test_ids: vec![],
         }
     }
 
@@ -218,7 +271,45 @@ mod tests {
             rules_before: before,
             stale_copies: &[(4, 39)],
             evaluated_at: Utc.with_ymd_and_hms(2026, 12, 4, 3, 0, 0).single().expect("t"),
+            restore_reason: "restore_verified",
+            restore_test_id: Some(5),
+            restore_due_at: Utc.with_ymd_and_hms(2027, 2, 1, 0, 0, 0).single(),
         }
+    }
+
+    #[test]
+    fn restore_tests_raise_failed_overdue_and_due_soon() {
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single();
+        let restore_kinds = |view: &JobView<'_>| -> Vec<(&'static str, Option<String>)> {
+            job_conditions(view, &all_enabled)
+                .into_iter()
+                .filter(|c| c.kind.as_str().starts_with("restore_"))
+                .map(|c| (c.kind.as_str(), c.occurrence))
+                .collect()
+        };
+        let ok = view(JobState::Up, &[], None);
+        assert!(restore_kinds(&ok).is_empty(), "due in two months: nothing");
+        let failed = JobView { restore_reason: "restore_test_failed", ..ok.clone() };
+        assert_eq!(restore_kinds(&failed), vec![("restore_test_failed", Some("test:5".into()))]);
+        let overdue = JobView { restore_reason: "restore_test_overdue", restore_due_at: at(2026, 12, 1), ..ok.clone() };
+        assert_eq!(
+            restore_kinds(&overdue),
+            vec![("restore_test_overdue", Some("due:2026-12-01 00:00 UTC:test:5".into()))]
+        );
+        let soon = JobView { restore_reason: "restore_test_due_soon", restore_due_at: at(2026, 12, 9), ..ok.clone() };
+        assert_eq!(restore_kinds(&soon)[0].0, "restore_test_due_soon");
+        // Never tested: overdue only one interval after the job was created (its due date).
+        let new_job =
+            JobView { restore_reason: "never_tested", restore_test_id: None, restore_due_at: at(2027, 3, 1), ..ok.clone() };
+        assert!(restore_kinds(&new_job).is_empty());
+        let old_job = JobView { restore_due_at: at(2026, 11, 1), ..new_job.clone() };
+        let found = job_conditions(&old_job, &all_enabled);
+        let overdue = found.iter().find(|c| c.kind == AlertRuleKind::RestoreTestOverdue).expect("overdue");
+        assert!(overdue.summary_en.contains("never restore-tested"), "{}", overdue.summary_en);
+        assert!(overdue.summary_ja.contains("一度も"), "{}", overdue.summary_ja);
+        // No requirement: no due date, no restore alert.
+        let none = JobView { restore_reason: "not_yet_verified", restore_due_at: None, restore_test_id: None, ..ok };
+        assert!(restore_kinds(&none).is_empty());
     }
 
     fn all_enabled(kind: AlertRuleKind) -> Option<Option<i64>> {

@@ -1,8 +1,8 @@
 //! The alert engine: told of every stored job status (it is the tracking evaluator's
 //! `StatusObserver`, so its alert changes and queued notifications commit with the status),
 //! and the periodic work on the scheduler — reminders, escalation, the end of maintenance
-//! windows, alerts of deleted jobs, and the system rules (API keys expiring, free space on
-//! the database volume).
+//! windows, alerts of deleted jobs, the system rules (API keys expiring, free space on
+//! the database volume) and the media rules (`media_checks`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -92,6 +92,9 @@ impl StatusObserver for AlertEngine {
             rules_before: rules_before.as_deref(),
             stale_copies: &update.stale_copies,
             evaluated_at: now,
+            restore_reason: update.restore_reason,
+            restore_test_id: update.restore_test_id,
+            restore_due_at: update.restore_due_at,
         };
         let setting = |kind| context.rules.for_job(kind, update.job_id, tags);
         let conditions = job_conditions(&view, &|kind| {
@@ -294,10 +297,26 @@ pub fn system_checks(
 }
 
 /// The scheduler tasks of alerting.
-pub fn tasks(pool: &DbPool, engine: &Arc<AlertEngine>, database_dir: PathBuf) -> Vec<crate::scheduler::Task> {
+pub fn tasks(
+    pool: &DbPool,
+    engine: &Arc<AlertEngine>,
+    database_dir: PathBuf,
+    timezone: chrono_tz::Tz,
+) -> Vec<crate::scheduler::Task> {
     let (follow_pool, follow_engine) = (pool.clone(), Arc::clone(engine));
     let (system_pool, system_engine) = (pool.clone(), Arc::clone(engine));
+    let (media_pool, media_engine) = (pool.clone(), Arc::clone(engine));
     vec![
+        crate::scheduler::Task {
+            name: "alerts_media_checks",
+            description: "Alerts on overdue media loans, backups written to unsafe media and rotation sets not on site",
+            schedule: crate::scheduler::TaskSchedule::Every(Duration::minutes(5)),
+            run: Arc::new(move |now| {
+                let mut conn = media_pool.get().map_err(|error| error.to_string())?;
+                let today = now.with_timezone(&timezone).date_naive();
+                crate::alerts::media_checks::media_checks(&mut conn, &media_engine, today, now)
+            }),
+        },
         crate::scheduler::Task {
             name: "alerts_follow_up",
             description: "Re-notifies open unacknowledged alerts, escalates, sends alerts whose maintenance window ended",

@@ -7,6 +7,7 @@
 pub mod conditions;
 pub mod engine;
 pub mod handlers;
+pub mod media_checks;
 pub mod queries;
 pub mod rules;
 

@@ -66,6 +66,11 @@ pub fn spec(kind: AlertRuleKind) -> RuleSpec {
             per_job: false,
             ..base
         },
+        K::RestoreTestFailed => RuleSpec { severity: Severity::Critical, ..base },
+        K::RestoreTestOverdue => base,
+        K::RestoreTestDueSoon => RuleSpec { severity: Severity::Info, ..base },
+        K::MediaLoanOverdue | K::MediaUnsafeWrite => RuleSpec { per_job: false, ..base },
+        K::RotationDue => RuleSpec { severity: Severity::Info, per_job: false, ..base },
     }
 }
 

@@ -15,8 +15,8 @@ pub struct CompliancePolicy {
     pub min_offsite: u32,
     /// "1": current offline (air-gapped) or immutable copies.
     pub min_offline_or_immutable: u32,
-    /// "0": how recent the latest passed restore test must be; `None` until restore tests
-    /// are recorded (the rule then warns "not yet verified").
+    /// "0": how recent the latest counting restore test must be; `None`: no requirement
+    /// (an untested job then only warns "not yet verified").
     pub restore_test_interval: Option<Duration>,
 }
 
@@ -53,11 +53,94 @@ pub struct CopyFacts {
     pub latest_run: Option<(i64, bool)>,
 }
 
-/// Facts about restore tests (filled in once restore tests exist).
+/// How a restore test ended, as the engine sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreResult {
+    /// Restored and verified.
+    Passed,
+    /// Restored with issues: a warning.
+    PassedWithIssues,
+    /// Failed.
+    Failed,
+}
+
+/// The latest restore test of a type that counts for the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreTestFact {
+    /// Restore test id.
+    pub id: i64,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    /// How it ended.
+    pub result: RestoreResult,
+}
+
+/// Facts about restore tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RestoreFacts {
-    /// The latest test: (test id, when, passed?).
-    pub latest: Option<(i64, DateTime<Utc>, bool)>,
+    /// The latest counting test.
+    pub latest: Option<RestoreTestFact>,
+    /// Since when the job is tracked (its creation): a job never tested is due one
+    /// interval after it (`None`: due now).
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A test due within this many days makes the "0" rule warn.
+pub const RESTORE_DUE_SOON_DAYS: i64 = 7;
+
+/// Where a job stands on restore verification: the restore half of the "0" rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreStanding {
+    /// Pass, warning or fail.
+    pub outcome: RuleOutcome,
+    /// `restore_verified`, `restore_passed_with_issues`, `restore_test_due_soon`,
+    /// `restore_test_overdue`, `restore_test_failed`, `never_tested` (a requirement and no
+    /// test) or `not_yet_verified` (no requirement and no test).
+    pub reason: &'static str,
+    /// When the next test is due (`None` without a requirement).
+    pub due_at: Option<DateTime<Utc>>,
+    /// The test the verdict rests on.
+    pub test_id: Option<i64>,
+}
+
+/// The restore standing at `now` given the facts and the required interval (`None`: no
+/// requirement). A failed test fails whatever the interval; without a requirement an
+/// untested job only warns. A job with a requirement and no test fails (`never_tested`);
+/// its first test is due one interval after `facts.since` (now when unknown), which is
+/// when the overdue alert starts.
+pub fn restore_standing(facts: RestoreFacts, interval: Option<Duration>, now: DateTime<Utc>) -> RestoreStanding {
+    let latest = facts.latest;
+    let standing = |outcome, reason, due_at, test: Option<RestoreTestFact>| RestoreStanding {
+        outcome,
+        reason,
+        due_at,
+        test_id: test.map(|test| test.id),
+    };
+    let Some(test) = latest else {
+        return match interval {
+            Some(interval) => standing(
+                RuleOutcome::Fail,
+                "never_tested",
+                Some(facts.since.map_or(now, |since| since + interval)),
+                None,
+            ),
+            None => standing(RuleOutcome::Warning, "not_yet_verified", None, None),
+        };
+    };
+    let due_at = interval.map(|interval| test.finished_at + interval);
+    if test.result == RestoreResult::Failed {
+        return standing(RuleOutcome::Fail, "restore_test_failed", due_at, Some(test));
+    }
+    match due_at {
+        Some(due) if now > due => standing(RuleOutcome::Fail, "restore_test_overdue", due_at, Some(test)),
+        _ if test.result == RestoreResult::PassedWithIssues => {
+            standing(RuleOutcome::Warning, "restore_passed_with_issues", due_at, Some(test))
+        }
+        Some(due) if due - now <= Duration::days(RESTORE_DUE_SOON_DAYS) => {
+            standing(RuleOutcome::Warning, "restore_test_due_soon", due_at, Some(test))
+        }
+        _ => standing(RuleOutcome::Pass, "restore_verified", due_at, Some(test)),
+    }
 }
 
 /// Outcome of one rule.
@@ -117,6 +200,8 @@ pub struct RuleVerdict {
     pub copy_ids: Vec<i64>,
     /// Executions that prove the verdict.
     pub execution_ids: Vec<i64>,
+    /// Restore tests that prove the verdict (the "0" rule).
+    pub restore_test_ids: Vec<i64>,
 }
 
 /// Overall status: the wire enum itself (one definition, in `bms-types`).
@@ -132,6 +217,9 @@ pub struct ComplianceVerdict {
     /// Copies that had a success but are outside their freshness window now (for the
     /// "copy went stale" alert).
     pub stale_copy_ids: Vec<i64>,
+    /// The restore half of the "0" rule on its own (the rule's reason shows a failed run
+    /// first), for the restore-test alerts.
+    pub restore: RestoreStanding,
 }
 
 /// Evaluates the 3-2-1-1-0 rule at `now`.
@@ -169,6 +257,7 @@ pub fn evaluate_compliance(
         ),
         zero_errors_rule(copies, restore, policy, now),
     ];
+    let restore = restore_standing(restore.copied().unwrap_or_default(), policy.restore_test_interval, now);
     let worst = rules.iter().map(|rule| rule.outcome).max().unwrap_or(RuleOutcome::Pass);
     let status = match worst {
         RuleOutcome::Pass => ComplianceStatus::Compliant,
@@ -177,7 +266,7 @@ pub fn evaluate_compliance(
     };
     let stale_copy_ids =
         split.stale.iter().filter(|copy| copy.last_success.is_some()).map(|copy| copy.copy_id).collect();
-    ComplianceVerdict { status, rules, stale_copy_ids }
+    ComplianceVerdict { status, rules, stale_copy_ids, restore }
 }
 
 /// The copies whose last success is inside their freshness window, and the others.
@@ -224,6 +313,7 @@ fn copies_rule(copies: &[CopyFacts], split: &CopySplit<'_>, policy: &ComplianceP
         found,
         copy_ids: copy_ids(evidence),
         execution_ids: success_runs(evidence),
+        restore_test_ids: Vec::new(),
     }
 }
 
@@ -242,6 +332,7 @@ fn media_types_rule(split: &CopySplit<'_>, policy: &CompliancePolicy) -> RuleVer
         found,
         copy_ids: copy_ids(&split.current),
         execution_ids: success_runs(&split.current),
+        restore_test_ids: Vec::new(),
     }
 }
 
@@ -274,10 +365,11 @@ fn flag_rule<F: Fn(&CopyFacts) -> bool>(split: &CopySplit<'_>, spec: FlagRule<F>
         found,
         copy_ids: copy_ids(&evidence),
         execution_ids: success_runs(&evidence),
+        restore_test_ids: Vec::new(),
     }
 }
 
-/// "0": no copy's latest run failed, and restores are verified.
+/// "0": no copy's latest run failed, and restores are verified (`restore_standing`).
 fn zero_errors_rule(
     copies: &[CopyFacts],
     restore: Option<&RestoreFacts>,
@@ -287,19 +379,9 @@ fn zero_errors_rule(
     let failed: Vec<&CopyFacts> =
         copies.iter().filter(|copy| copy.latest_run.is_some_and(|(_, failed)| failed)).collect();
     let failed_runs: Vec<i64> = failed.iter().filter_map(|copy| copy.latest_run.map(|(id, _)| id)).collect();
-    let (outcome, reason, execution_ids) = if !failed.is_empty() {
-        (RuleOutcome::Fail, "latest_run_failed", failed_runs)
-    } else {
-        match (restore.and_then(|facts| facts.latest), policy.restore_test_interval) {
-            (Some((id, _, false)), _) => (RuleOutcome::Fail, "restore_test_failed", vec![id]),
-            (Some((id, at, true)), Some(interval)) if now - at <= interval => {
-                (RuleOutcome::Pass, "restore_verified", vec![id])
-            }
-            (Some((id, _, true)), Some(_)) => (RuleOutcome::Warning, "restore_test_overdue", vec![id]),
-            (Some((id, _, true)), None) => (RuleOutcome::Pass, "restore_verified", vec![id]),
-            (None, _) => (RuleOutcome::Warning, "not_yet_verified", Vec::new()),
-        }
-    };
+    let standing = restore_standing(restore.copied().unwrap_or_default(), policy.restore_test_interval, now);
+    let (outcome, reason) =
+        if failed.is_empty() { (standing.outcome, standing.reason) } else { (RuleOutcome::Fail, "latest_run_failed") };
     RuleVerdict {
         rule: Rule::ZeroErrors,
         outcome,
@@ -307,7 +389,8 @@ fn zero_errors_rule(
         required: 0,
         found: count(failed.len()),
         copy_ids: copy_ids(&failed),
-        execution_ids,
+        execution_ids: failed_runs,
+        restore_test_ids: standing.test_id.into_iter().collect(),
     }
 }
 
@@ -347,8 +430,15 @@ mod tests {
         vec![copy(1, "disk", 2), copy(2, "nas", 3), cloud, tape]
     }
 
+    fn tested(id: i64, days_ago: i64, result: RestoreResult) -> RestoreFacts {
+        RestoreFacts {
+            latest: Some(RestoreTestFact { id, finished_at: now() - Duration::days(days_ago), result }),
+            since: None,
+        }
+    }
+
     fn verified() -> RestoreFacts {
-        RestoreFacts { latest: Some((77, now() - Duration::days(10), true)) }
+        tested(77, 10, RestoreResult::Passed)
     }
 
     fn policy() -> CompliancePolicy {
@@ -516,7 +606,7 @@ mod tests {
                 reason: "latest_run_failed",
             },
             Case {
-                name: "never restore-tested is a warning, not a pass",
+                name: "no requirement and never tested: a warning, not a pass",
                 copies: base(),
                 restore: None,
                 policy: CompliancePolicy::default(),
@@ -526,20 +616,90 @@ mod tests {
                 reason: "not_yet_verified",
             },
             Case {
-                name: "restore test too old",
+                name: "a requirement and never tested: fail",
                 copies: base(),
-                restore: Some(RestoreFacts { latest: Some((5, now() - Duration::days(120), true)) }),
+                restore: None,
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::ZeroErrors,
+                outcome: Fail,
+                reason: "never_tested",
+            },
+            Case {
+                name: "restore test older than the interval: overdue",
+                copies: base(),
+                restore: Some(tested(5, 91, RestoreResult::Passed)),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::ZeroErrors,
+                outcome: Fail,
+                reason: "restore_test_overdue",
+            },
+            Case {
+                name: "due within 7 days: warning",
+                copies: base(),
+                restore: Some(tested(5, 84, RestoreResult::Passed)),
                 policy: policy(),
                 status: ComplianceStatus::Warning,
                 rule: Rule::ZeroErrors,
                 outcome: RuleOutcome::Warning,
+                reason: "restore_test_due_soon",
+            },
+            Case {
+                name: "due in 8 days: pass",
+                copies: base(),
+                restore: Some(tested(5, 82, RestoreResult::Passed)),
+                policy: policy(),
+                status: Compliant,
+                rule: Rule::ZeroErrors,
+                outcome: Pass,
+                reason: "restore_verified",
+            },
+            Case {
+                name: "passed with issues: warning",
+                copies: base(),
+                restore: Some(tested(5, 3, RestoreResult::PassedWithIssues)),
+                policy: policy(),
+                status: ComplianceStatus::Warning,
+                rule: Rule::ZeroErrors,
+                outcome: RuleOutcome::Warning,
+                reason: "restore_passed_with_issues",
+            },
+            Case {
+                name: "passed with issues but overdue: overdue wins",
+                copies: base(),
+                restore: Some(tested(5, 100, RestoreResult::PassedWithIssues)),
+                policy: policy(),
+                status: NonCompliant,
+                rule: Rule::ZeroErrors,
+                outcome: Fail,
                 reason: "restore_test_overdue",
             },
             Case {
                 name: "restore test failed",
                 copies: base(),
-                restore: Some(RestoreFacts { latest: Some((6, now() - Duration::days(1), false)) }),
+                restore: Some(tested(6, 1, RestoreResult::Failed)),
                 policy: policy(),
+                status: NonCompliant,
+                rule: Rule::ZeroErrors,
+                outcome: Fail,
+                reason: "restore_test_failed",
+            },
+            Case {
+                name: "requirement absent, a passed test: pass however old",
+                copies: base(),
+                restore: Some(tested(5, 400, RestoreResult::Passed)),
+                policy: CompliancePolicy::default(),
+                status: Compliant,
+                rule: Rule::ZeroErrors,
+                outcome: Pass,
+                reason: "restore_verified",
+            },
+            Case {
+                name: "requirement absent, a failed test: fail",
+                copies: base(),
+                restore: Some(tested(5, 2, RestoreResult::Failed)),
+                policy: CompliancePolicy::default(),
                 status: NonCompliant,
                 rule: Rule::ZeroErrors,
                 outcome: Fail,
@@ -603,7 +763,9 @@ mod tests {
         assert_eq!(copies.execution_ids, vec![100, 200, 300, 400]);
         let offsite = &verdict.rules[2];
         assert_eq!(offsite.copy_ids, vec![3, 4]);
-        assert_eq!(verdict.rules[4].execution_ids, vec![77]);
+        assert_eq!(verdict.status, ComplianceStatus::Compliant);
+        assert_eq!(verdict.rules[4].restore_test_ids, vec![77], "the \"0\" names the test");
+        assert!(verdict.rules[4].execution_ids.is_empty());
 
         let mut stale = base();
         stale[0].last_success = Some((100, now() - Duration::hours(27)));
@@ -611,6 +773,29 @@ mod tests {
         let verdict = evaluate_compliance(&stale, Some(&verified()), &policy(), now());
         assert_eq!(verdict.rules[0].reason, "stale_copies");
         assert_eq!(verdict.rules[0].copy_ids, vec![1, 2], "the stale copies are the evidence");
+    }
+
+    #[test]
+    fn the_due_date_is_the_test_plus_the_interval() {
+        let ninety = Some(Duration::days(90));
+        let standing = restore_standing(verified(), ninety, now());
+        assert_eq!(standing.due_at, Some(now() - Duration::days(10) + Duration::days(90)));
+        assert_eq!(standing.test_id, Some(77));
+        let never = restore_standing(RestoreFacts::default(), ninety, now());
+        assert_eq!((never.outcome, never.due_at), (RuleOutcome::Fail, Some(now())));
+        let created = now() - Duration::days(30);
+        let new_job = restore_standing(RestoreFacts { latest: None, since: Some(created) }, ninety, now());
+        assert_eq!((new_job.reason, new_job.due_at), ("never_tested", Some(created + Duration::days(90))));
+        assert_eq!(restore_standing(RestoreFacts::default(), None, now()).due_at, None);
+        // Exactly at the due instant it is still in time; a second later it is overdue.
+        let at_due = now() - Duration::days(90);
+        let fact = RestoreFacts {
+            latest: Some(RestoreTestFact { id: 1, finished_at: at_due, result: RestoreResult::Passed }),
+            since: None,
+        };
+        assert_eq!(restore_standing(fact, ninety, now()).reason, "restore_test_due_soon");
+        let late = restore_standing(fact, ninety, now() + Duration::seconds(1));
+        assert_eq!(late.reason, "restore_test_overdue");
     }
 
     #[test]

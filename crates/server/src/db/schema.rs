@@ -166,6 +166,8 @@ diesel::table! {
         api_key_id -> Nullable<BigInt>,
         user_id -> Nullable<BigInt>,
         received_at -> TimestamptzSqlite,
+        medium_id -> Nullable<BigInt>,
+        medium_warning -> Nullable<Text>,
     }
 }
 
@@ -423,6 +425,136 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    restore_requirements (job_id) {
+        job_id -> BigInt,
+        interval_days -> Nullable<Integer>,
+        rto_target_minutes -> Nullable<Integer>,
+        counting_types -> Text,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    restore_tests (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        copy_id -> Nullable<BigInt>,
+        test_type -> Text,
+        result -> Text,
+        started_at -> Nullable<TimestamptzSqlite>,
+        finished_at -> TimestamptzSqlite,
+        tester -> Text,
+        recorded_via -> Text,
+        user_id -> Nullable<BigInt>,
+        api_key_id -> Nullable<BigInt>,
+        target_environment -> Text,
+        bytes_restored -> Nullable<BigInt>,
+        files_restored -> Nullable<BigInt>,
+        rto_achieved_minutes -> Nullable<BigInt>,
+        rto_target_minutes -> Nullable<BigInt>,
+        issues_found -> Text,
+        notes -> Text,
+        created_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    restore_attachments (id) {
+        id -> BigInt,
+        restore_test_id -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_name -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    media_rotations (id) {
+        id -> BigInt,
+        name -> Text,
+        scheme -> Text,
+        start_date -> Date,
+        copy_id -> Nullable<BigInt>,
+        created_at -> TimestamptzSqlite,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        label -> Text,
+        barcode -> Nullable<Text>,
+        media_kind -> Text,
+        lto_generation -> Nullable<Integer>,
+        capacity_bytes -> Nullable<BigInt>,
+        serial -> Text,
+        purchase_date -> Nullable<Date>,
+        encrypted -> Bool,
+        retention_until -> Nullable<Date>,
+        state -> Text,
+        location -> Text,
+        custodian -> Text,
+        notes -> Text,
+        copy_id -> Nullable<BigInt>,
+        rotation_id -> Nullable<BigInt>,
+        rotation_set -> Nullable<Text>,
+        disposed_at -> Nullable<TimestamptzSqlite>,
+        disposed_by -> Nullable<Text>,
+        disposal_method -> Nullable<Text>,
+        certificate_ref -> Nullable<Text>,
+        created_at -> TimestamptzSqlite,
+        updated_at -> TimestamptzSqlite,
+    }
+}
+
+diesel::table! {
+    media_custody (id) {
+        id -> BigInt,
+        medium_id -> BigInt,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        from_location -> Text,
+        to_location -> Text,
+        from_custodian -> Text,
+        to_custodian -> Text,
+        handed_over_by -> Text,
+        received_by -> Text,
+        recorded_by -> Text,
+        occurred_at -> TimestamptzSqlite,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    media_loans (id) {
+        id -> BigInt,
+        medium_id -> BigInt,
+        borrower -> Text,
+        purpose -> Text,
+        lent_from -> Text,
+        lent_at -> TimestamptzSqlite,
+        expected_return -> Date,
+        returned_at -> Nullable<TimestamptzSqlite>,
+        return_condition -> Nullable<Text>,
+        lent_by -> Text,
+        returned_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(restore_requirements -> jobs (job_id));
+diesel::joinable!(restore_tests -> jobs (job_id));
+diesel::joinable!(restore_attachments -> restore_tests (restore_test_id));
+diesel::joinable!(media_custody -> media (medium_id));
+diesel::joinable!(media_loans -> media (medium_id));
+diesel::joinable!(media -> media_rotations (rotation_id));
+diesel::joinable!(executions -> media (medium_id));
 diesel::joinable!(alert_events -> alerts (alert_id));
 diesel::joinable!(alerts -> jobs (job_id));
 diesel::joinable!(notification_queue -> alerts (alert_id));
@@ -469,4 +601,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_queue,
     deliveries,
     delivery_attempts,
+    restore_requirements,
+    restore_tests,
+    restore_attachments,
+    media_rotations,
+    media,
+    media_custody,
+    media_loans,
 );

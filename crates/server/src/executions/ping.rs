@@ -2,7 +2,8 @@
 //! `/ping/{token}/start`, `/ping/{token}/fail`, `/ping/{token}/{exit_code}` (0 success,
 //! 1–255 failure) and `/ping/{token}/log` (recorded, no effect on state); HEAD, GET or
 //! POST; a POST body is kept (first 10 KB) as the run's log; `?rid=<uuid>` pairs a start
-//! with its end. The answer is `OK` once the event is committed.
+//! with its end; `?medium=<label>` names the offline medium written. The answer is `OK`
+//! once the event is committed.
 
 use actix_web::{HttpRequest, HttpResponse, get, head, post, web};
 use bms_types::executions::{ExecutionResult, ExecutionSource};
@@ -41,11 +42,15 @@ fn parse_signal(segment: Option<&str>) -> Result<Signal, ApiError> {
     }
 }
 
+/// A query parameter's value.
+fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 fn run_id(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let rid = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(name, _)| name == "rid")
-        .map(|(_, value)| value.into_owned());
-    match rid {
+    match query_value(req, "rid") {
         None => Ok(None),
         Some(value) => uuid::Uuid::parse_str(&value)
             .map(|uuid| Some(uuid.hyphenated().to_string()))
@@ -72,17 +77,26 @@ async fn record_ping(
 ) -> Result<HttpResponse, ApiError> {
     let signal = parse_signal(signal.as_deref())?;
     let run_id = run_id(&req)?;
+    let medium = query_value(&req, "medium");
     let now = state.clock.now();
-    let (job_id, copy_id) = run_db(&state.pool, move |conn| {
+    let (job_id, copy_id, medium) = run_db(&state.pool, move |conn| {
         let job_id: i64 = jobs::table
             .filter(jobs::ping_token.eq(&token))
             .select(jobs::id)
             .first(conn)
             .optional()?
             .ok_or_else(|| ApiError::not_found("Ping URL"))?;
-        Ok((job_id, primary_copy_id(&Copy::of_job(conn, job_id)?)))
+        let medium = match medium {
+            None => None,
+            Some(label) => Some(
+                crate::tracking::ingest::resolve_medium(conn, &label, now)?
+                    .ok_or_else(|| ApiError::invalid_field("medium", "exists", "no medium has this label"))?,
+            ),
+        };
+        Ok((job_id, primary_copy_id(&Copy::of_job(conn, job_id)?), medium))
     })
     .await?;
+    let (medium_id, medium_warning) = medium.map_or((None, None), |(id, warning)| (Some(id), warning));
     let (result, error_message) = match signal {
         Signal::Success | Signal::ExitCode(0) => (ExecutionResult::Success, None),
         Signal::Fail => (ExecutionResult::Failed, Some("reported failure via ping".to_owned())),
@@ -107,6 +121,8 @@ async fn record_ping(
         api_key_id: None,
         user_id: None,
         received_at: now,
+        medium_id,
+        medium_warning,
     };
     let op = match signal {
         Signal::Start | Signal::Log => WriteOp::Insert(vec![row]),
@@ -120,7 +136,7 @@ async fn record_ping(
 /// The raw request body (a log for POST pings). A newtype so that OpenAPI generation
 /// does not mistake it for a JSON body.
 #[derive(Debug)]
-pub struct PingBody(web::Bytes);
+pub struct PingBody(pub web::Bytes);
 
 impl actix_web::FromRequest for PingBody {
     type Error = actix_web::Error;
@@ -142,10 +158,11 @@ macro_rules! ping_handlers {
             params(
                 ("token" = String, Path, description = "The job's ping token"),
                 ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
+                ("medium" = Option<String>, Query, description = "Label of the offline medium the run was written to"),
             ),
             responses(
                 (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
-                (status = 400, description = "Invalid rid", body = bms_types::ApiErrorBody),
+                (status = 400, description = "Invalid rid or unknown medium", body = bms_types::ApiErrorBody),
                 (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
             )
         )]
@@ -166,10 +183,11 @@ macro_rules! ping_handlers {
                 ("token" = String, Path, description = "The job's ping token"),
                 ("signal" = String, Path, description = "`start`, `fail`, `log`, or an exit code 0–255"),
                 ("rid" = Option<String>, Query, description = "Run id (UUID) pairing a start with its end"),
+                ("medium" = Option<String>, Query, description = "Label of the offline medium the run was written to"),
             ),
             responses(
                 (status = 200, description = "`OK`: recorded and committed", body = String, content_type = "text/plain"),
-                (status = 400, description = "Invalid signal or rid", body = bms_types::ApiErrorBody),
+                (status = 400, description = "Invalid signal, rid or unknown medium", body = bms_types::ApiErrorBody),
                 (status = 404, description = "Unknown ping token", body = bms_types::ApiErrorBody),
             )
         )]

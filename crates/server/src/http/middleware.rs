@@ -150,6 +150,7 @@ fn envelope_for_status(status: StatusCode, detail: &str) -> HttpResponse {
         404 => ErrorCode::NotFound,
         405 => ErrorCode::MethodNotAllowed,
         413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
         503 => ErrorCode::ServiceUnavailable,
         400..=499 => ErrorCode::ValidationFailed,
         _ => ErrorCode::InternalError,

@@ -85,6 +85,9 @@ pub fn register_routes(config: &mut ServiceConfig) {
     config
         .service(health::health)
         .service(health::ready)
+        // The restore pings before `/ping/{token}/{signal}`.
+        .service(crate::restore::handlers::restore_ping)
+        .service(crate::restore::handlers::restore_ping_outcome)
         .service(executions::ping::ping_get)
         .service(executions::ping::ping_post)
         .service(executions::ping::ping_head)
@@ -129,6 +132,37 @@ pub fn register_routes(config: &mut ServiceConfig) {
                 .service(jobs::handlers::job_compliance)
                 .service(jobs::handlers::job_executions)
                 .service(jobs::handlers::job_state_changes)
+                .service(crate::restore::handlers::get_restore_requirement)
+                .service(crate::restore::handlers::put_restore_requirement)
+                .service(crate::restore::handlers::restore_status)
+                // `calendar` before `{id}`.
+                .service(crate::restore::handlers::restore_calendar)
+                .service(crate::restore::handlers::list_restore_tests)
+                .service(crate::restore::handlers::create_restore_test)
+                .service(crate::restore::handlers::get_restore_test)
+                .service(crate::restore::handlers::upload_attachment)
+                .service(crate::restore::handlers::download_attachment)
+                // `rotations`, `labels` and `import` before `{id}`.
+                .service(crate::media::handlers::list_rotations)
+                .service(crate::media::handlers::create_rotation)
+                .service(crate::media::handlers::update_rotation)
+                .service(crate::media::handlers::delete_rotation)
+                .service(crate::media::handlers::rotation_calendar)
+                .service(crate::media::handlers::assign_rotation_set)
+                .service(crate::media::handlers::label_sheet)
+                .service(crate::media::handlers::import_media)
+                .service(crate::media::handlers::list_media)
+                .service(crate::media::handlers::create_medium)
+                .service(crate::media::handlers::get_medium)
+                .service(crate::media::handlers::update_medium)
+                .service(crate::media::handlers::move_medium)
+                .service(crate::media::handlers::lend_medium)
+                .service(crate::media::handlers::return_medium)
+                .service(crate::media::handlers::retire_medium)
+                .service(crate::media::handlers::destroy_medium)
+                .service(crate::media::handlers::custody_chain)
+                .service(crate::media::handlers::custody_csv)
+                .service(crate::media::handlers::medium_qr)
                 // `batch` before `{id}`.
                 .service(executions::handlers::create_executions_batch)
                 .service(executions::handlers::create_execution)
@@ -217,7 +251,7 @@ impl Application {
             .parent()
             .filter(|dir| !dir.as_os_str().is_empty())
             .map_or_else(|| std::path::PathBuf::from("."), std::path::Path::to_path_buf);
-        scheduler.add_tasks(alerts::engine::tasks(&pool, &engine, database_dir));
+        scheduler.add_tasks(alerts::engine::tasks(&pool, &engine, database_dir, config.default_timezone));
         scheduler.start(pool.clone(), Arc::clone(&clock), std::time::Duration::from_secs(1));
         let delivery_settings = notify::DeliverySettings { alerting: config.alerting.clone(), secret_box };
         let notify_metrics = notify::dispatch::NotifyMetrics::default();

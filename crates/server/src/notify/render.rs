@@ -60,6 +60,12 @@ pub fn rule_label(rule: AlertRuleKind, lang: MessageLanguage) -> &'static str {
             K::CopyStale => "copy stale",
             K::ApiKeyExpiring => "API key expiring",
             K::DiskSpaceLow => "low disk space",
+            K::RestoreTestFailed => "restore test failed",
+            K::RestoreTestOverdue => "restore test overdue",
+            K::RestoreTestDueSoon => "restore test due soon",
+            K::MediaLoanOverdue => "medium not returned",
+            K::MediaUnsafeWrite => "backup written to an unsafe medium",
+            K::RotationDue => "rotation set due",
         },
         MessageLanguage::Ja => match rule {
             K::RunFailed => "実行失敗",
@@ -71,6 +77,12 @@ pub fn rule_label(rule: AlertRuleKind, lang: MessageLanguage) -> &'static str {
             K::CopyStale => "コピーの鮮度切れ",
             K::ApiKeyExpiring => "API キーの期限切れ間近",
             K::DiskSpaceLow => "ディスク空き容量不足",
+            K::RestoreTestFailed => "復元テスト失敗",
+            K::RestoreTestOverdue => "復元テスト期限超過",
+            K::RestoreTestDueSoon => "復元テスト期限間近",
+            K::MediaLoanOverdue => "媒体の返却遅れ",
+            K::MediaUnsafeWrite => "不適切な媒体へのバックアップ",
+            K::RotationDue => "ローテーション媒体の準備",
         },
     }
 }

@@ -16,8 +16,9 @@ use diesel::prelude::*;
 
 use crate::clock::SharedClock;
 use crate::compliance::engine::{
-    CompliancePolicy, ComplianceStatus, ComplianceVerdict, CopyFacts, RuleOutcome, evaluate_compliance,
+    CompliancePolicy, ComplianceStatus, ComplianceVerdict, CopyFacts, RestoreFacts, RuleOutcome, evaluate_compliance,
 };
+use crate::compliance::restore::{RestoreRequirement, latest_counting_test};
 use crate::config::TrackingSettings;
 use crate::db::DbPool;
 use crate::db::schema::{compliance_daily, executions, job_state_flips, job_status, job_tags, jobs};
@@ -76,15 +77,15 @@ impl EvaluationSettings {
 }
 
 impl EvaluationSettings {
-    /// The job's policy: global thresholds with its overrides.
-    pub fn policy_for(&self, job: &Job) -> CompliancePolicy {
+    /// The job's policy: global thresholds with its overrides and restore requirement.
+    pub fn policy_for(&self, job: &Job, restore: &RestoreRequirement) -> CompliancePolicy {
         let pick = |own: Option<i32>, global: u32| own.and_then(|v| u32::try_from(v).ok()).unwrap_or(global);
         CompliancePolicy {
             min_copies: pick(job.min_copies, self.tracking.min_copies),
             min_media_types: pick(job.min_media_types, self.tracking.min_media_types),
             min_offsite: pick(job.min_offsite, self.tracking.min_offsite),
             min_offline_or_immutable: pick(job.min_offline, self.tracking.min_offline_or_immutable),
-            restore_test_interval: None,
+            restore_test_interval: restore.interval(self.tracking.restore_interval_days),
         }
     }
 
@@ -108,7 +109,12 @@ pub fn copy_freshness(copy: &Copy, job_default: Duration) -> Duration {
 impl EvaluationSettings {
     /// The calendar day of an instant in the configured zone.
     pub fn day_of(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.timezone).format("%Y-%m-%d").to_string()
+        self.local_date(at).format("%Y-%m-%d").to_string()
+    }
+
+    /// The date of an instant in the configured zone.
+    pub fn local_date(&self, at: DateTime<Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.timezone).date_naive()
     }
 }
 
@@ -130,6 +136,9 @@ pub struct JobFacts {
     pub last_finished: Option<(ExecutionResult, Option<DateTime<Utc>>, DateTime<Utc>)>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub running_since: Option<DateTime<Utc>>,
+    /// The job's restore-test requirement and its latest counting test.
+    pub restore_requirement: RestoreRequirement,
+    pub restore: RestoreFacts,
 }
 
 /// Reads a job's facts: the latest-run columns the ingest writer maintains on the job
@@ -157,7 +166,14 @@ pub fn load_facts(conn: &mut DbConn, job: Job) -> QueryResult<JobFacts> {
             (copy, runs)
         })
         .collect();
+    let restore_requirement = RestoreRequirement::load(conn, job.id)?;
+    let restore = RestoreFacts {
+        latest: latest_counting_test(conn, job.id, &restore_requirement.counting_types)?,
+        since: Some(job.created_at),
+    };
     Ok(JobFacts {
+        restore_requirement,
+        restore,
         last_finished: job
             .last_run_result
             .zip(job.last_run_at)
@@ -207,7 +223,8 @@ pub fn evaluate(
             latest_run: runs.latest,
         })
         .collect();
-    let verdict = evaluate_compliance(&copy_facts, None, &settings.policy_for(&facts.job), now);
+    let policy = settings.policy_for(&facts.job, &facts.restore_requirement);
+    let verdict = evaluate_compliance(&copy_facts, Some(&facts.restore), &policy, now);
     (state, verdict)
 }
 
@@ -230,6 +247,7 @@ pub fn verdict_dto(verdict: &ComplianceVerdict, evaluated_at: DateTime<Utc>) -> 
                 found: rule.found,
                 copy_ids: rule.copy_ids.clone(),
                 execution_ids: rule.execution_ids.clone(),
+                restore_test_ids: rule.restore_test_ids.clone(),
             })
             .collect(),
         evaluated_at,
@@ -306,6 +324,12 @@ pub struct StatusUpdate {
     pub tags: Vec<String>,
     /// Failed runs in a row, counting back from the latest (0 unless the latest failed).
     pub consecutive_failures: i64,
+    /// The restore half of the "0" rule: reason, the test it rests on, next due date.
+    pub restore_reason: &'static str,
+    /// The latest counting restore test.
+    pub restore_test_id: Option<i64>,
+    /// When the next restore test is due (`None`: no requirement).
+    pub restore_due_at: Option<DateTime<Utc>>,
 }
 
 /// Failed runs in a row, counting back from the job's latest finished run (at most 100).
@@ -366,6 +390,9 @@ pub fn compute_update(
         } else {
             0
         },
+        restore_reason: verdict.restore.reason,
+        restore_test_id: verdict.restore.test_id,
+        restore_due_at: verdict.restore.due_at,
     };
     let day_recorded: Option<String> =
         compliance_daily::table.find((job_id, &update.day)).select(compliance_daily::status).first(conn).optional()?;

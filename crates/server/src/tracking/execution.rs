@@ -28,6 +28,8 @@ pub struct Execution {
     pub api_key_id: Option<i64>,
     pub user_id: Option<i64>,
     pub received_at: DateTime<Utc>,
+    pub medium_id: Option<i64>,
+    pub medium_warning: Option<String>,
 }
 
 impl Execution {
@@ -53,6 +55,8 @@ impl Execution {
             run_id: self.run_id.clone(),
             log: self.log.clone(),
             received_at: self.received_at,
+            medium_id: self.medium_id,
+            medium_warning: self.medium_warning.clone(),
         })
     }
 }

@@ -10,7 +10,7 @@ use bms_types::executions::{CreateExecutionRequest, ExecutionResult, ExecutionSo
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::jobs;
+use crate::db::schema::{jobs, media};
 use crate::error::{ApiError, violation};
 use crate::tracking::model::{Copy, primary_copy_id};
 use crate::tracking::writer::NewExecution;
@@ -81,6 +81,7 @@ pub fn validate_item(
         ("external_id", item.external_id.as_deref(), 200),
         ("job_name", item.job_name.as_deref(), 200),
         ("job_external_ref", item.job_external_ref.as_deref(), 200),
+        ("medium", item.medium.as_deref(), 64),
     ] {
         if value.is_some_and(|v| v.chars().count() > max) {
             violations.push(violation(field(name), "max_length", format!("must be at most {max} characters long")));
@@ -90,6 +91,23 @@ pub fn validate_item(
         violations.push(violation(field("external_id"), "not_blank", "must not be blank"));
     }
     violations
+}
+
+/// The medium a run names, by label (case-insensitive), with the warning its write earns
+/// on the run's day (UTC): `None` when no medium has the label.
+pub fn resolve_medium(
+    conn: &mut DbConn,
+    label: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<Option<(i64, Option<String>)>> {
+    let found: Option<(i64, bms_types::media::MediaState, Option<chrono::NaiveDate>)> = media::table
+        .filter(media::label.eq(label.trim()))
+        .select((media::id, media::state, media::retention_until))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(id, state, retention)| {
+        (id, bms_types::media::write_warning(state, retention, at.date_naive()).map(str::to_owned))
+    }))
 }
 
 /// Resolves each item's job and copy, checks API-key job restrictions, and builds the rows.
@@ -137,12 +155,23 @@ pub fn resolve_items(
             }
             None => primary_copy_id(job_copies),
         };
+        let finished_at = item.finished_at.unwrap_or(now);
+        let (medium_id, medium_warning) = match item.medium.as_deref() {
+            None => (None, None),
+            Some(label) => match resolve_medium(conn, label, finished_at)? {
+                Some((id, warning)) => (Some(id), warning),
+                None => {
+                    violations.push(violation(format!("{prefix}medium"), "exists", "no medium has this label"));
+                    continue;
+                }
+            },
+        };
         resolved.push(NewExecution {
             job_id,
             copy_id,
             result: item.result,
             started_at: item.started_at,
-            finished_at: Some(item.finished_at.unwrap_or(now)),
+            finished_at: Some(finished_at),
             size_bytes: item.size_bytes,
             file_count: item.file_count,
             error_message: item.error_message.clone(),
@@ -154,6 +183,8 @@ pub fn resolve_items(
             api_key_id: reporter.api_key_id,
             user_id: reporter.user_id,
             received_at: now,
+            medium_id,
+            medium_warning,
         });
     }
     crate::error::Violations::from(violations).finish(resolved)

@@ -46,6 +46,10 @@ pub struct NewExecution {
     pub api_key_id: Option<i64>,
     pub user_id: Option<i64>,
     pub received_at: DateTime<Utc>,
+    /// The offline medium named by the report, and why writing to it was questionable.
+    pub medium_id: Option<i64>,
+    /// `medium_lent`, `retention_active`... (`bms_types::media::write_warning`).
+    pub medium_warning: Option<String>,
 }
 
 /// One write request.
@@ -276,6 +280,8 @@ fn insert_or_skip(conn: &mut DbConn, item: &NewExecution) -> QueryResult<Option<
             executions::api_key_id.eq(item.api_key_id),
             executions::user_id.eq(item.user_id),
             executions::received_at.eq(item.received_at),
+            executions::medium_id.eq(item.medium_id),
+            executions::medium_warning.eq(&item.medium_warning),
         ))
         .on_conflict_do_nothing()
         .returning(Execution::as_returning())
@@ -357,6 +363,8 @@ fn finish_run(conn: &mut DbConn, item: &NewExecution) -> Result<Written, ApiErro
             executions::finished_at.eq(item.finished_at),
             executions::error_message.eq(&item.error_message),
             executions::log.eq(log),
+            executions::medium_id.eq(item.medium_id.or(started.medium_id)),
+            executions::medium_warning.eq(item.medium_warning.clone().or(started.medium_warning.clone())),
         ))
         .returning(Execution::as_returning())
         .get_result(conn)?;

@@ -58,10 +58,10 @@ fn migrate_applies_and_reverts() {
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let first = run(&["migrate"]);
-    let all = ["20261130000001", "20261130000002", "20261204000001", "20261205000001"];
+    let all = ["20261130000001", "20261130000002", "20261204000001", "20261205000001", "20261206000001"];
     assert!(all.iter().all(|version| first.contains(&format!("applied {version}"))), "{first}");
     assert!(run(&["migrate"]).contains("nothing applied"));
-    let reverted = run(&["migrate", "--revert", "4"]);
+    let reverted = run(&["migrate", "--revert", "5"]);
     assert!(all.iter().all(|version| reverted.contains(&format!("reverted {version}"))), "{reverted}");
     let again = run(&["migrate"]);
     assert!(all.iter().all(|version| again.contains(&format!("applied {version}"))), "{again}");

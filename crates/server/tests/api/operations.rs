@@ -109,7 +109,7 @@ async fn online_backup_during_ingest_holds_every_earlier_result_and_restore_and_
     // automatically before the newer binary migrates it; restoring that backup rolls back.
     let reverted = run(dir.path(), &["migrate", "--revert", "1"]);
     assert!(reverted.status.success(), "{}", output_text(&reverted));
-    assert!(output_text(&reverted).contains("reverted 20261205000001"), "{}", output_text(&reverted));
+    assert!(output_text(&reverted).contains("reverted 20261206000001"), "{}", output_text(&reverted));
     server.restart();
     assert!(server.stop().await.success());
     let backups: Vec<_> = std::fs::read_dir(dir.path().join("data/backups"))
@@ -119,19 +119,19 @@ async fn online_backup_during_ingest_holds_every_earlier_result_and_restore_and_
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
     let automatic = &backups[0];
-    assert!(automatic.to_string_lossy().contains("-before-20261205000001"), "{}", automatic.display());
+    assert!(automatic.to_string_lossy().contains("-before-20261206000001"), "{}", automatic.display());
     let check = run(dir.path(), &["db", "check", &automatic.to_string_lossy()]);
-    assert!(output_text(&check).contains("3 migrations"), "{}", output_text(&check));
+    assert!(output_text(&check).contains("4 migrations"), "{}", output_text(&check));
     let current = run(dir.path(), &["db", "check"]);
-    assert!(output_text(&current).contains("4 migrations"), "{}", output_text(&current));
+    assert!(output_text(&current).contains("5 migrations"), "{}", output_text(&current));
     let rollback = run(dir.path(), &["db", "restore", &automatic.to_string_lossy()]);
     assert!(rollback.status.success(), "{}", output_text(&rollback));
-    assert!(output_text(&run(dir.path(), &["db", "check"])).contains("3 migrations"));
+    assert!(output_text(&run(dir.path(), &["db", "check"])).contains("4 migrations"));
     // ...and forward again: the users survived the whole round trip.
     let migrated = run(dir.path(), &["migrate"]);
     assert!(migrated.status.success(), "{}", output_text(&migrated));
     let final_check = output_text(&run(dir.path(), &["db", "check"]));
-    assert!(final_check.contains("4 migrations") && final_check.contains("1 users"), "{final_check}");
+    assert!(final_check.contains("5 migrations") && final_check.contains("1 users"), "{final_check}");
 }
 
 #[tokio::test]

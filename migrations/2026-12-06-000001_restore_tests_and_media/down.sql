@@ -1,0 +1,10 @@
+DROP INDEX executions_medium;
+ALTER TABLE executions DROP COLUMN medium_warning;
+ALTER TABLE executions DROP COLUMN medium_id;
+DROP TABLE media_loans;
+DROP TABLE media_custody;
+DROP TABLE media;
+DROP TABLE media_rotations;
+DROP TABLE restore_attachments;
+DROP TABLE restore_tests;
+DROP TABLE restore_requirements;
