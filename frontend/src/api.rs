@@ -236,7 +236,12 @@ async fn status_and_text(response: gloo_net::http::Response) -> (u16, String) {
 }
 
 /// An unauthenticated JSON request (sign-in, refresh).
-async fn send_text(method: Method, full_url: &str, bearer: Option<&str>, body: String) -> Result<(u16, String), ApiError> {
+async fn send_text(
+    method: Method,
+    full_url: &str,
+    bearer: Option<&str>,
+    body: String,
+) -> Result<(u16, String), ApiError> {
     Ok(status_and_text(send_raw(method, full_url, bearer, Some(&Body::json(body))).await?).await)
 }
 
@@ -689,7 +694,8 @@ async fn fetch_text(path: &str) -> Result<String, ApiError> {
 async fn fetch_blob(path: &str) -> Result<web_sys::Blob, ApiError> {
     let raw = web_sys::Response::from(fetch_file(path).await?);
     let promise = raw.blob().map_err(|error| ApiError::network(format!("{error:?}")))?;
-    let value = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|error| ApiError::network(format!("{error:?}")))?;
+    let value =
+        wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|error| ApiError::network(format!("{error:?}")))?;
     value.dyn_into().map_err(|_| ApiError::network("not a file"))
 }
 
@@ -774,7 +780,11 @@ pub async fn update_medium(id: i64, request: &UpdateMediumRequest) -> Result<Med
 
 /// A state change of a medium: `move`, `lend`, `return`, `retire` or `destroy`, with its
 /// request already serialised (one function for the five requests).
-pub async fn medium_change(id: i64, endpoint: &'static str, body: Result<String, ApiError>) -> Result<MediumDto, ApiError> {
+pub async fn medium_change(
+    id: i64,
+    endpoint: &'static str,
+    body: Result<String, ApiError>,
+) -> Result<MediumDto, ApiError> {
     request(Method::POST, url(&format!("/media/{id}/{endpoint}")), Some(Body::json(body?))).await
 }
 

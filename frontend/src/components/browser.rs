@@ -55,7 +55,8 @@ impl Debounce {
 /// do) under `filename`, through a temporary object URL and a `download` link.
 pub fn save_blob(blob: &web_sys::Blob, filename: &str) {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
-    let link = document().create_element("a").ok().and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    let link =
+        document().create_element("a").ok().and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok());
     if let Some(link) = link {
         link.set_href(&url);
         link.set_download(filename);

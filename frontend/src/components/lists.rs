@@ -78,7 +78,9 @@ pub fn paged_table<T: 'static, R: IntoView + 'static>(
 pub fn data_table(class: &'static str, headers: &'static [&'static str], rows: AnyView) -> AnyView {
     let head = headers
         .iter()
-        .map(|key| if key.is_empty() { view! { <th></th> }.into_any() } else { view! { <th>{tr(key)}</th> }.into_any() })
+        .map(
+            |key| if key.is_empty() { view! { <th></th> }.into_any() } else { view! { <th>{tr(key)}</th> }.into_any() },
+        )
         .collect_view();
     view! {
         <div class="table-wrap">

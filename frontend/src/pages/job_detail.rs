@@ -22,7 +22,7 @@ use crate::components::{
     SelectField, StateBadge, action_error, confirm, enum_options, every, loaded, wire_names,
 };
 use crate::format;
-use crate::i18n::{enum_label, enum_tr, t, t_with, tr};
+use crate::i18n::{enum_tr, t, t_with, tr};
 use crate::pages::executions::ExecutionTable;
 use crate::pages::job_restore::{OfflineMedia, RestoreSection};
 use crate::validate;
@@ -233,7 +233,10 @@ fn Checklist(verdict: ComplianceVerdictDto, copies: Vec<CopyDto>) -> impl IntoVi
                     {(!restore_tests.is_empty()).then(|| view! {
                         <p class="evidence">
                             {tr("compliance.evidence_restore_tests")} ": "
-                            {restore_tests.iter().map(|id| view! { <A href=format!("/restore-tests/{id}")>"#" {*id}</A> " " }).collect_view()}
+                            {restore_tests.iter().map(|id| {
+                                let id = *id;
+                                view! { <A href=format!("/restore-tests/{id}")>"#" {id}</A> " " }
+                            }).collect_view()}
                         </p>
                     })}
                 </li>

@@ -12,8 +12,7 @@ use leptos_router::components::A;
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    Empty, EnumBadge, Field, FormError, FormState, MultiCheck, OutcomeBadge, detail, enum_options, loaded,
-    wire_names,
+    Empty, EnumBadge, Field, FormError, FormState, MultiCheck, OutcomeBadge, detail, enum_options, loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
@@ -73,7 +72,8 @@ fn interval_text(requirement: &RestoreRequirementDto) -> String {
     match requirement.effective_interval_days {
         None => t("restore.no_requirement"),
         Some(days) => {
-            let own = if requirement.interval_days.is_some() { "restore.own_interval" } else { "restore.default_interval" };
+            let own =
+                if requirement.interval_days.is_some() { "restore.own_interval" } else { "restore.default_interval" };
             format!("{} ({})", t_with("restore.days", &[("days", days.to_string())]), t(own))
         }
     }
@@ -81,7 +81,7 @@ fn interval_text(requirement: &RestoreRequirementDto) -> String {
 
 #[component]
 fn Standing(status: RestoreStatusDto) -> impl IntoView {
-    let reason = status.reason.clone();
+    let (reason, reason_code) = (status.reason.clone(), status.reason.clone());
     let requirement = status.requirement.clone();
     let latest = status.latest_test.clone().map(|test| {
         view! {
@@ -93,10 +93,15 @@ fn Standing(status: RestoreStatusDto) -> impl IntoView {
     let types = if requirement.counting_types.is_empty() {
         t("restore.every_type")
     } else {
-        requirement.counting_types.iter().map(|kind| enum_label("restore_type", kind.as_str())).collect::<Vec<_>>().join(", ")
+        requirement
+            .counting_types
+            .iter()
+            .map(|kind| enum_label("restore_type", kind.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     view! {
-        <p class="rule-head" data-testid="restore-status" data-outcome=status.outcome.as_str() data-reason=reason.clone()>
+        <p class="rule-head" data-testid="restore-status" data-outcome=status.outcome.as_str() data-reason=reason_code>
             <OutcomeBadge outcome=status.outcome/>
             <span data-testid="restore-reason">{move || t(&format!("reason.{reason}"))}</span>
         </p>
@@ -121,11 +126,16 @@ fn Standing(status: RestoreStatusDto) -> impl IntoView {
 const REQUIREMENT_FIELDS: &[&str] = &["interval_days", "rto_target_minutes", "counting_types"];
 
 #[component]
-fn RequirementForm(requirement: RestoreRequirementDto, on_saved: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
+fn RequirementForm(
+    requirement: RestoreRequirementDto,
+    on_saved: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
     let job_id = requirement.job_id;
     let interval = RwSignal::new(requirement.interval_days.map(|days| days.to_string()).unwrap_or_default());
     let rto = RwSignal::new(requirement.rto_target_minutes.map(|m| m.to_string()).unwrap_or_default());
-    let types = RwSignal::new(requirement.counting_types.iter().map(|kind| kind.as_str().to_owned()).collect::<Vec<_>>());
+    let types =
+        RwSignal::new(requirement.counting_types.iter().map(|kind| kind.as_str().to_owned()).collect::<Vec<_>>());
     let save = Action::new_local(move |request: &RestoreRequirementRequest| {
         let request = request.clone();
         async move {
@@ -135,7 +145,8 @@ fn RequirementForm(requirement: RestoreRequirementDto, on_saved: Callback<()>, o
         }
     });
     let form = FormState::new(save);
-    let interval_check = Signal::derive(move || validate::optional_number(&interval.get(), 0, 3650).map(|c| c.message()));
+    let interval_check =
+        Signal::derive(move || validate::optional_number(&interval.get(), 0, 3650).map(|c| c.message()));
     let rto_check = Signal::derive(move || validate::optional_number(&rto.get(), 1, 100_000).map(|c| c.message()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -143,11 +154,15 @@ fn RequirementForm(requirement: RestoreRequirementDto, on_saved: Callback<()>, o
         if interval_check.get_untracked().is_some() || rto_check.get_untracked().is_some() {
             return;
         }
-        let number = |value: RwSignal<String>| validate::parse_optional(&value.get_untracked()).and_then(|n| u32::try_from(n).ok());
+        let number = |value: RwSignal<String>| {
+            validate::parse_optional(&value.get_untracked()).and_then(|n| u32::try_from(n).ok())
+        };
         save.dispatch_local(RestoreRequirementRequest {
             interval_days: number(interval),
             rto_target_minutes: number(rto),
-            counting_types: Some(types.get_untracked().iter().filter_map(|kind| RestoreTestType::parse(kind)).collect()),
+            counting_types: Some(
+                types.get_untracked().iter().filter_map(|kind| RestoreTestType::parse(kind)).collect(),
+            ),
         });
     };
     view! {

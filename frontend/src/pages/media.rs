@@ -3,9 +3,7 @@
 //! import (a dry run first, then the import; a refused file as a table of its bad cells),
 //! and the printable label sheet.
 
-use bms_types::media::{
-    CreateMediumRequest, ListMediaQuery, MediaKind, MediaState, MediumDto, UpdateMediumRequest,
-};
+use bms_types::media::{CreateMediumRequest, ListMediaQuery, MediaKind, MediaState, MediumDto, UpdateMediumRequest};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query};
@@ -54,7 +52,7 @@ pub fn MediaTable(media: Vec<MediumDto>, #[prop(optional)] selected: Option<RwSi
     let rows = media
         .into_iter()
         .map(|medium| {
-            let id = medium.id;
+            let (id, label, kind) = (medium.id, medium.label.clone(), kind_label(&medium));
             let state = medium.state.as_str();
             let check = selected.map(|selected| {
                 view! {
@@ -81,10 +79,10 @@ pub fn MediaTable(media: Vec<MediumDto>, #[prop(optional)] selected: Option<RwSi
                 <tr data-medium-id=id.to_string() data-state=state>
                     {check}
                     <td>
-                        <A href=format!("/media/{id}")>{medium.label.clone()}</A>
+                        <A href=format!("/media/{id}")>{label}</A>
                         {medium.barcode.clone().map(|code| view! { " " <span class="muted">{code}</span> })}
                     </td>
-                    <td>{kind_label(&medium)}</td>
+                    <td>{kind}</td>
                     <td>
                         <EnumBadge kind="media_state" value=state/>
                         {medium.overdue.then(|| view! { " " <span class="badge overdue">{tr("media.overdue")}</span> })}
@@ -246,7 +244,9 @@ pub fn MediumForm(medium: Option<MediumDto>, on_saved: Callback<MediumDto>, on_c
     let message = |check: Option<validate::Check>| check.map(|check| check.message());
     let label_check = Signal::derive(move || message(validate::required_text(&label.get(), 64)));
     let generation_check = Signal::derive(move || {
-        (kind.get() == MediaKind::Lto.as_str()).then(|| message(validate::optional_number(&generation.get(), 1, 12))).flatten()
+        (kind.get() == MediaKind::Lto.as_str())
+            .then(|| message(validate::optional_number(&generation.get(), 1, 12)))
+            .flatten()
     });
     let capacity_check = Signal::derive(move || message(validate::capacity(&capacity.get())));
     let purchased_check = Signal::derive(move || message(validate::optional_date(&purchased.get())));
@@ -408,7 +408,8 @@ fn ImportMedia(on_imported: Callback<()>) -> impl IntoView {
             });
         }
     };
-    let may_import = move || checked.with(|checked| checked.as_deref() == Some(csv.get().as_str())) && !run.pending().get();
+    let may_import =
+        move || checked.with(|checked| checked.as_deref() == Some(csv.get().as_str())) && !run.pending().get();
     view! {
         <Show when=move || open.get() fallback=move || view! {
             <button type="button" class="secondary" id="import-media" on:click=move |_| open.set(true)>{tr("media.import")}</button>

@@ -5,8 +5,8 @@
 
 use bms_types::executions::ExecutionResult;
 use bms_types::media::{
-    CustodyChain, CustodyRecordDto, DisposeMediumRequest, LendMediumRequest, MediaAction, MediaCondition,
-    MediumDto, MediumExecutionDto, MoveMediumRequest, ReturnMediumRequest,
+    CustodyChain, CustodyRecordDto, DisposeMediumRequest, LendMediumRequest, MediaAction, MediaCondition, MediumDto,
+    MediumExecutionDto, MoveMediumRequest, ReturnMediumRequest,
 };
 use bms_types::permissions::Permission;
 use chrono::Days;
@@ -16,8 +16,8 @@ use leptos_router::components::A;
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    Empty, EnumBadge, Field, FormError, FormState, SelectField, action_error, data_table, detail, enum_options,
-    loaded, save_blob, wire_names,
+    Empty, EnumBadge, Field, FormError, FormState, SelectField, action_error, data_table, detail, enum_options, loaded,
+    save_blob, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, tr};
@@ -75,7 +75,7 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
         <section>
             {move || loaded(chain.get(), move |chain: CustodyChain| {
                 let medium = chain.medium.clone();
-                let label = medium.label.clone();
+                let (label, overdue) = (medium.label.clone(), medium.overdue);
                 let state = medium.state.as_str();
                 let actions = medium
                     .allowed_actions
@@ -90,13 +90,14 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
                         </button>
                     })
                     .collect_view();
-                let edit_medium = medium.clone();
+                let (edit_medium, acted_on, shown) = (medium.clone(), medium.clone(), medium.clone());
+                let no_actions = medium.allowed_actions.is_empty();
                 view! {
                     <div class="page-head">
                         <h1>
-                            {medium.label.clone()} " "
+                            {label.clone()} " "
                             <span data-testid="medium-state" data-state=state><EnumBadge kind="media_state" value=state/></span>
-                            {medium.overdue.then(|| view! { " " <span class="badge overdue">{tr("media.overdue")}</span> })}
+                            {overdue.then(|| view! { " " <span class="badge overdue">{tr("media.overdue")}</span> })}
                         </h1>
                         <div class="page-actions">
                             <A href=format!("/media/labels?ids={medium_id}") attr:class="button secondary">{tr("media.print_label")}</A>
@@ -112,16 +113,16 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
                             on_cancel=Callback::new(move |()| editing.set(false))/>
                     })}
                     <div class="columns">
-                        <MediumFields medium=medium.clone() qr=qr/>
+                        <MediumFields medium=shown qr=qr/>
                         <section class="panel" data-testid="medium-actions">
                             <h2>{tr("media.actions")}</h2>
-                            {if medium.allowed_actions.is_empty() {
+                            {if no_actions {
                                 view! { <Empty key="media.no_actions"/> }.into_any()
                             } else {
                                 view! { <div class="button-row">{actions}</div> }.into_any()
                             }}
                             {move || acting.get().map(|action| view! {
-                                <ActionForm action=action medium=medium.clone() done=done cancel=Callback::new(move |()| acting.set(None))/>
+                                <ActionForm action=action medium=acted_on.clone() done=done cancel=Callback::new(move |()| acting.set(None))/>
                             })}
                         </section>
                     </div>
@@ -129,7 +130,10 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
                         <div class="page-head">
                             <h2>{tr("media.custody")}</h2>
                             <button type="button" class="secondary" data-testid="custody-csv" disabled=move || export.pending().get()
-                                on:click=move |_| { export.dispatch_local(label.clone()); }>
+                                on:click={
+                                    let label = label.clone();
+                                    move |_| { export.dispatch_local(label.clone()); }
+                                }>
                                 {tr("media.custody_csv")}
                             </button>
                         </div>
@@ -162,7 +166,8 @@ fn MediumFields(medium: MediumDto, qr: LocalResource<Result<String, ApiError>>) 
     let qr_image = move || {
         qr.get().and_then(Result::ok).map(|svg| {
             // A data URL: the SVG came with the bearer token, so a plain `src` could not load it.
-            let source = format!("data:image/svg+xml;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&svg)));
+            let source =
+                format!("data:image/svg+xml;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&svg)));
             view! { <img class="qr" src=source alt=t("media.qr") data-testid="medium-qr"/> }
         })
     };
@@ -224,7 +229,8 @@ fn ActionForm(action: MediaAction, medium: MediumDto, done: Callback<()>, cancel
     use MediaAction as A;
     let medium_id = medium.id;
     let blank = || RwSignal::new(String::new());
-    let (location, custodian, handed, received, occurred, note) = (blank(), blank(), blank(), blank(), blank(), blank());
+    let (location, custodian, handed, received, occurred, note) =
+        (blank(), blank(), blank(), blank(), blank(), blank());
     let retention = RwSignal::new(medium.retention_until.map(|day| day.to_string()).unwrap_or_default());
     let (borrower, purpose, method, certificate) = (blank(), blank(), blank(), blank());
     let two_weeks = format::today().checked_add_days(Days::new(14)).map(|day| day.to_string()).unwrap_or_default();
@@ -241,11 +247,17 @@ fn ActionForm(action: MediaAction, medium: MediumDto, done: Callback<()>, cancel
     let form = FormState::new(change);
     let is_move = matches!(action, A::Write | A::Store | A::SendOffsite | A::Release | A::Relocate);
     let message = |check: Option<validate::Check>| check.map(|check| check.message());
-    let borrower_check = Signal::derive(move || (action == A::Lend).then(|| message(validate::required_text(&borrower.get(), 200))).flatten());
-    let expected_check = Signal::derive(move || (action == A::Lend).then(|| message(validate::date(&expected.get()))).flatten());
-    let method_check = Signal::derive(move || (action == A::Destroy).then(|| message(validate::required_text(&method.get(), 200))).flatten());
-    let certificate_check =
-        Signal::derive(move || (action == A::Destroy).then(|| message(validate::required_text(&certificate.get(), 200))).flatten());
+    let borrower_check = Signal::derive(move || {
+        (action == A::Lend).then(|| message(validate::required_text(&borrower.get(), 200))).flatten()
+    });
+    let expected_check =
+        Signal::derive(move || (action == A::Lend).then(|| message(validate::date(&expected.get()))).flatten());
+    let method_check = Signal::derive(move || {
+        (action == A::Destroy).then(|| message(validate::required_text(&method.get(), 200))).flatten()
+    });
+    let certificate_check = Signal::derive(move || {
+        (action == A::Destroy).then(|| message(validate::required_text(&certificate.get(), 200))).flatten()
+    });
     let retention_check = Signal::derive(move || message(validate::optional_date(&retention.get())));
     let occurred_check = Signal::derive(move || {
         let value = occurred.get();
@@ -255,42 +267,62 @@ fn ActionForm(action: MediaAction, medium: MediumDto, done: Callback<()>, cancel
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.attempt();
-        let checks = [borrower_check, expected_check, method_check, certificate_check, retention_check, occurred_check, note_check];
+        let checks = [
+            borrower_check,
+            expected_check,
+            method_check,
+            certificate_check,
+            retention_check,
+            occurred_check,
+            note_check,
+        ];
         if checks.iter().any(|check| check.get_untracked().is_some()) {
             return;
         }
         let text = |signal: RwSignal<String>| validate::optional_text(&signal.get_untracked());
         let request: Change = match action {
-            A::Lend => ("lend", api::to_json(&LendMediumRequest {
-                borrower: borrower.get_untracked().trim().to_owned(),
-                purpose: text(purpose),
-                expected_return: format::parse_date(&expected.get_untracked()).unwrap_or_else(format::today),
-                handed_over_by: text(handed),
-                note: text(note),
-            })),
-            A::Return => ("return", api::to_json(&ReturnMediumRequest {
-                condition: MediaCondition::parse(&condition.get_untracked()).unwrap_or(MediaCondition::Unchecked),
-                received_by: text(received),
-                location: text(location),
-                note: text(note),
-            })),
-            A::Retire | A::Destroy => (action.as_str(), api::to_json(&DisposeMediumRequest {
-                method: text(method),
-                certificate_ref: text(certificate),
-                note: text(note),
-            })),
-            _ => ("move", api::to_json(&MoveMediumRequest {
-                action,
-                location: text(location),
-                custodian: text(custodian),
-                handed_over_by: text(handed),
-                received_by: text(received),
-                occurred_at: format::parse_local(&occurred.get_untracked()),
-                note: text(note),
-                retention_until: matches!(action, A::Store | A::SendOffsite)
-                    .then(|| format::parse_date(&retention.get_untracked()))
-                    .flatten(),
-            })),
+            A::Lend => (
+                "lend",
+                api::to_json(&LendMediumRequest {
+                    borrower: borrower.get_untracked().trim().to_owned(),
+                    purpose: text(purpose),
+                    expected_return: format::parse_date(&expected.get_untracked()).unwrap_or_else(format::today),
+                    handed_over_by: text(handed),
+                    note: text(note),
+                }),
+            ),
+            A::Return => (
+                "return",
+                api::to_json(&ReturnMediumRequest {
+                    condition: MediaCondition::parse(&condition.get_untracked()).unwrap_or(MediaCondition::Unchecked),
+                    received_by: text(received),
+                    location: text(location),
+                    note: text(note),
+                }),
+            ),
+            A::Retire | A::Destroy => (
+                action.as_str(),
+                api::to_json(&DisposeMediumRequest {
+                    method: text(method),
+                    certificate_ref: text(certificate),
+                    note: text(note),
+                }),
+            ),
+            _ => (
+                "move",
+                api::to_json(&MoveMediumRequest {
+                    action,
+                    location: text(location),
+                    custodian: text(custodian),
+                    handed_over_by: text(handed),
+                    received_by: text(received),
+                    occurred_at: format::parse_local(&occurred.get_untracked()),
+                    note: text(note),
+                    retention_until: matches!(action, A::Store | A::SendOffsite)
+                        .then(|| format::parse_date(&retention.get_untracked()))
+                        .flatten(),
+                }),
+            ),
         };
         change.dispatch_local(request);
     };
@@ -413,6 +445,10 @@ fn Runs(runs: Vec<MediumExecutionDto>) -> impl IntoView {
         })
         .collect_view()
         .into_any();
-    data_table("medium-runs", &["common.id", "executions.job", "executions.result", "executions.finished", "media.warning"], rows)
-        .into_any()
+    data_table(
+        "medium-runs",
+        &["common.id", "executions.job", "executions.result", "executions.finished", "media.warning"],
+        rows,
+    )
+    .into_any()
 }

@@ -97,15 +97,17 @@ pub fn RecordRestoreTestPage() -> impl IntoView {
         }
     });
     let job_copies = move || copies.get().and_then(Result::ok).unwrap_or_default();
-    let copy_options =
-        Signal::derive(move || job_copies().iter().map(|copy| (copy.id.to_string(), format::copy_label(copy))).collect());
+    let copy_options = Signal::derive(move || {
+        job_copies().iter().map(|copy| (copy.id.to_string(), format::copy_label(copy))).collect()
+    });
 
     let job_check = check(move || validate::required(&job.get()));
     let started_check = Signal::derive(move || {
         let value = started.get();
         (!value.trim().is_empty() && format::parse_local(&value).is_none()).then(|| t("check.datetime"))
     });
-    let finished_check = Signal::derive(move || format::parse_local(&finished.get()).is_none().then(|| t("check.datetime")));
+    let finished_check =
+        Signal::derive(move || format::parse_local(&finished.get()).is_none().then(|| t("check.datetime")));
     let environment_check = check(move || validate::max_length(&environment.get(), 200));
     let bytes_check = check(move || validate::optional_number(&bytes.get(), 0, i64::MAX));
     let files_check = check(move || validate::optional_number(&files.get(), 0, i64::MAX));

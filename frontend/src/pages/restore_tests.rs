@@ -256,7 +256,10 @@ pub fn Attachments(test_id: i64, attachments: Vec<AttachmentDto>) -> impl IntoVi
 pub fn RestoreCalendarPage() -> impl IntoView {
     let days = RwSignal::new("90".to_owned());
     let horizons = Signal::derive(|| {
-        ["30", "90", "180", "366"].iter().map(|n| ((*n).to_owned(), t_with("restore.days", &[("days", (*n).to_owned())]))).collect()
+        ["30", "90", "180", "366"]
+            .iter()
+            .map(|n| ((*n).to_owned(), t_with("restore.days", &[("days", (*n).to_owned())])))
+            .collect()
     });
     let calendar = LocalResource::new(move || {
         let days = days.get().parse().unwrap_or(90);

@@ -24,14 +24,6 @@ use crate::validate;
 /// The scheme kinds, as `RotationScheme` tags them on the wire.
 const KINDS: [&str; 3] = ["gfs", "tower_of_hanoi", "round_robin"];
 
-fn kind_of(scheme: &RotationScheme) -> &'static str {
-    match scheme {
-        RotationScheme::Gfs { .. } => "gfs",
-        RotationScheme::TowerOfHanoi { .. } => "tower_of_hanoi",
-        RotationScheme::RoundRobin { .. } => "round_robin",
-    }
-}
-
 /// "GFS: 5 daily, 4 weekly (Fri), 12 monthly", in the person's language.
 pub fn scheme_summary(scheme: &RotationScheme) -> String {
     match scheme {
@@ -51,10 +43,9 @@ pub fn scheme_summary(scheme: &RotationScheme) -> String {
             text
         }
         RotationScheme::TowerOfHanoi { sets } => t_with("rotation.summary_hanoi", &[("sets", sets.to_string())]),
-        RotationScheme::RoundRobin { sets, period_days } => t_with(
-            "rotation.summary_round_robin",
-            &[("sets", sets.to_string()), ("days", period_days.to_string())],
-        ),
+        RotationScheme::RoundRobin { sets, period_days } => {
+            t_with("rotation.summary_round_robin", &[("sets", sets.to_string()), ("days", period_days.to_string())])
+        }
     }
 }
 
@@ -129,16 +120,20 @@ const ROTATION_FIELDS: &[&str] =
 fn RotationForm(rotation: Option<RotationDto>, on_saved: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
     let existing = rotation.as_ref().map(|rotation| rotation.id);
     let number = |value: u32| RwSignal::new(value.to_string());
-    let (kind, daily, weekly, monthly, weekly_day, skip_weekends, sets, period_days) = match rotation.as_ref().map(|r| &r.scheme) {
-        Some(RotationScheme::Gfs { daily, weekly, monthly, weekly_day, skip_weekends }) => {
-            ("gfs", *daily, *weekly, *monthly, *weekly_day, *skip_weekends, 4, 7)
-        }
-        Some(RotationScheme::TowerOfHanoi { sets }) => ("tower_of_hanoi", 5, 4, 12, Weekday::Fri, true, *sets, 7),
-        Some(RotationScheme::RoundRobin { sets, period_days }) => ("round_robin", 5, 4, 12, Weekday::Fri, true, *sets, *period_days),
-        None => ("gfs", 5, 4, 12, Weekday::Fri, true, 4, 7),
-    };
+    let (kind, daily, weekly, monthly, weekly_day, skip_weekends, sets, period_days) =
+        match rotation.as_ref().map(|r| &r.scheme) {
+            Some(RotationScheme::Gfs { daily, weekly, monthly, weekly_day, skip_weekends }) => {
+                ("gfs", *daily, *weekly, *monthly, *weekly_day, *skip_weekends, 4, 7)
+            }
+            Some(RotationScheme::TowerOfHanoi { sets }) => ("tower_of_hanoi", 5, 4, 12, Weekday::Fri, true, *sets, 7),
+            Some(RotationScheme::RoundRobin { sets, period_days }) => {
+                ("round_robin", 5, 4, 12, Weekday::Fri, true, *sets, *period_days)
+            }
+            None => ("gfs", 5, 4, 12, Weekday::Fri, true, 4, 7),
+        };
     let kind = RwSignal::new(kind.to_owned());
-    let (daily, weekly, monthly, sets, period_days) = (number(daily), number(weekly), number(monthly), number(sets), number(period_days));
+    let (daily, weekly, monthly, sets, period_days) =
+        (number(daily), number(weekly), number(monthly), number(sets), number(period_days));
     let weekly_day = RwSignal::new(weekly_day.as_str().to_owned());
     let skip_weekends = RwSignal::new(skip_weekends);
     let name = RwSignal::new(rotation.as_ref().map(|r| r.name.clone()).unwrap_or_default());
@@ -156,14 +151,17 @@ fn RotationForm(rotation: Option<RotationDto>, on_saved: Callback<()>, on_cancel
     let message = |check: Option<validate::Check>| check.map(|check| check.message());
     // The scheme's own bounds (`bms_types::rotation`), checked for the fields of the chosen kind.
     let count_check = move |value: RwSignal<String>, of_kind: &'static str, min: i64, max: u32| {
-        Signal::derive(move || (kind.get() == of_kind).then(|| message(validate::number(&value.get(), min, i64::from(max)))).flatten())
+        Signal::derive(move || {
+            (kind.get() == of_kind).then(|| message(validate::number(&value.get(), min, i64::from(max)))).flatten()
+        })
     };
     let daily_check = Signal::derive(move || {
         if kind.get() != "gfs" {
             return None;
         }
         message(validate::number(&daily.get(), 0, i64::from(MAX_SETS))).or_else(|| {
-            let total: u32 = [daily, weekly, monthly].iter().filter_map(|value| value.get().trim().parse::<u32>().ok()).sum();
+            let total: u32 =
+                [daily, weekly, monthly].iter().filter_map(|value| value.get().trim().parse::<u32>().ok()).sum();
             (total == 0).then(|| t("rotation.check_min_total"))
         })
     });
@@ -179,7 +177,8 @@ fn RotationForm(rotation: Option<RotationDto>, on_saved: Callback<()>, on_cancel
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.attempt();
-        let checks = [name_check, daily_check, weekly_check, monthly_check, sets_check, period_check, start_check, copy_check];
+        let checks =
+            [name_check, daily_check, weekly_check, monthly_check, sets_check, period_check, start_check, copy_check];
         if checks.iter().any(|check| check.get_untracked().is_some()) {
             return;
         }
@@ -270,16 +269,26 @@ fn RotationDetail(rotation_id: i64) -> impl IntoView {
     // rotation filter; 200 is the most one page holds).
     let media = LocalResource::new(move || {
         assign.version().track();
-        api::list_media(&ListMediaQuery { per_page: Some(200), ..Default::default() })
+        let query = ListMediaQuery { per_page: Some(200), ..Default::default() };
+        async move { api::list_media(&query).await }
     });
     let spans = Signal::derive(|| {
-        ["14", "28", "56", "91"].iter().map(|n| ((*n).to_owned(), t_with("restore.days", &[("days", (*n).to_owned())]))).collect()
+        ["14", "28", "56", "91"]
+            .iter()
+            .map(|n| ((*n).to_owned(), t_with("restore.days", &[("days", (*n).to_owned())])))
+            .collect()
     });
     view! {
         <section>
             {move || loaded(calendar.get(), move |calendar| {
                 let rotation = calendar.rotation.clone();
                 let edited = rotation.clone();
+                let name = rotation.name.clone();
+                let summary = format!(
+                    "{} · {}",
+                    scheme_summary(&rotation.scheme),
+                    t_with("rotation.starts", &[("date", rotation.start_date.to_string())])
+                );
                 let rows = calendar.days.into_iter().map(|day| {
                     let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][day.date.weekday().num_days_from_monday() as usize];
                     view! {
@@ -294,7 +303,7 @@ fn RotationDetail(rotation_id: i64) -> impl IntoView {
                 }).collect_view().into_any();
                 view! {
                     <div class="page-head">
-                        <h1>{rotation.name.clone()}</h1>
+                        <h1>{name}</h1>
                         <div class="page-actions">
                             <Show when=move || session.is_admin() && !editing.get()>
                                 <button type="button" class="secondary" on:click=move |_| editing.set(true)>{tr("common.edit")}</button>
@@ -302,7 +311,7 @@ fn RotationDetail(rotation_id: i64) -> impl IntoView {
                             <A href="/media/rotations" attr:class="button secondary">{tr("rotation.back")}</A>
                         </div>
                     </div>
-                    <p>{scheme_summary(&rotation.scheme)} " · " {t_with("rotation.starts", &[("date", rotation.start_date.to_string())])}</p>
+                    <p>{summary}</p>
                     {move || editing.get().then(|| view! {
                         <RotationForm rotation=Some(edited.clone())
                             on_saved=Callback::new(move |()| { editing.set(false); reload.notify(); })
@@ -340,7 +349,10 @@ fn Members(
     });
     let all_media = move || media.get().and_then(Result::ok).map(|list| list.data).unwrap_or_default();
     let medium_options = Signal::derive(move || {
-        all_media().into_iter().map(|m| (m.id.to_string(), format!("{} ({})", m.label, m.rotation_set.unwrap_or_default()))).collect()
+        all_media()
+            .into_iter()
+            .map(|m| (m.id.to_string(), format!("{} ({})", m.label, m.rotation_set.unwrap_or_default())))
+            .collect()
     });
     let put = move |_| {
         if let Ok(medium_id) = medium.get_untracked().parse() {

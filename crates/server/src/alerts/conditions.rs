@@ -299,8 +299,12 @@ mod tests {
         let soon = JobView { restore_reason: "restore_test_due_soon", restore_due_at: at(2026, 12, 9), ..ok.clone() };
         assert_eq!(restore_kinds(&soon)[0].0, "restore_test_due_soon");
         // Never tested: overdue only one interval after the job was created (its due date).
-        let new_job =
-            JobView { restore_reason: "never_tested", restore_test_id: None, restore_due_at: at(2027, 3, 1), ..ok.clone() };
+        let new_job = JobView {
+            restore_reason: "never_tested",
+            restore_test_id: None,
+            restore_due_at: at(2027, 3, 1),
+            ..ok.clone()
+        };
         assert!(restore_kinds(&new_job).is_empty());
         let old_job = JobView { restore_due_at: at(2026, 11, 1), ..new_job.clone() };
         let found = job_conditions(&old_job, &all_enabled);

@@ -89,7 +89,39 @@ fn matrix() -> Vec<(&'static str, &'static str, [u16; 7])> {
         ("GET", "/api/v1/notifications/deliveries", READERS),
         ("GET", "/api/v1/me/notifications", [401, 200, 200, 200, 200, 403, 403]),
         ("PUT", "/api/v1/me/notifications", [401, 200, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/jobs/{id}/restore-requirement", READERS),
+        ("PUT", "/api/v1/jobs/{id}/restore-requirement", WRITERS),
+        ("GET", "/api/v1/jobs/{id}/restore-status", READERS),
+        ("GET", "/api/v1/restore-tests/calendar", READERS),
+        ("GET", "/api/v1/restore-tests", READERS),
+        ("POST", "/api/v1/restore-tests", [401, 201, 201, 403, 403, 403, 201]),
+        ("GET", "/api/v1/restore-tests/{id}", READERS),
+        ("POST", "/api/v1/restore-tests/{id}/attachments", [401, 201, 201, 403, 403, 403, 201]),
+        // Evidence files: auditors read them, viewers and read keys do not.
+        ("GET", "/api/v1/restore-tests/{id}/attachments/{item_id}", [401, 200, 200, 403, 200, 403, 403]),
+        ("GET", "/api/v1/media/rotations", READERS),
+        ("POST", "/api/v1/media/rotations", [401, 201, 403, 403, 403, 403, 403]),
+        ("PUT", "/api/v1/media/rotations/{id}", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("DELETE", "/api/v1/media/rotations/{id}", [401, 204, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/media/rotations/{id}/calendar", READERS),
+        ("POST", "/api/v1/media/rotations/{id}/assign", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("GET", "/api/v1/media/labels", READERS),
+        ("POST", "/api/v1/media/import", WRITERS),
+        ("GET", "/api/v1/media", READERS),
+        ("POST", "/api/v1/media", [401, 201, 201, 403, 403, 403, 403]),
+        ("GET", "/api/v1/media/{id}", READERS),
+        ("PATCH", "/api/v1/media/{id}", WRITERS),
+        ("POST", "/api/v1/media/{id}/move", WRITERS),
+        ("POST", "/api/v1/media/{id}/lend", WRITERS),
+        ("POST", "/api/v1/media/{id}/return", WRITERS),
+        ("POST", "/api/v1/media/{id}/retire", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("POST", "/api/v1/media/{id}/destroy", DENIED_TO_ALL_BUT_ADMIN_200),
+        ("GET", "/api/v1/media/{id}/custody", READERS),
+        ("GET", "/api/v1/media/{id}/custody.csv", READERS),
+        ("GET", "/api/v1/media/{id}/qr.svg", READERS),
         // Ping URLs authenticate by their unguessable token, whoever calls.
+        ("POST", "/ping/{token}/restore", [200; 7]),
+        ("POST", "/ping/{token}/restore/{outcome}", [200; 7]),
         ("GET", "/ping/{token}", [200; 7]),
         ("POST", "/ping/{token}", [200; 7]),
         ("HEAD", "/ping/{token}", [200; 7]),
@@ -144,6 +176,7 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
             .replace("{copy_id}", &copy.to_string())
             .replace("{token}", &job.ping_token)
             .replace("{signal}", "start")
+            .replace("{outcome}", "fail")
     } else if template == "/api/v1/executions/{id}" {
         let job = app
             .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
@@ -172,6 +205,33 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
         let route = matrix_route(app, ctx).await;
         let reply = app.post("/api/v1/notifications/routes", Some(&ctx.admin), &route).await;
         template.replace("{id}", &reply.body["id"].as_i64().expect("route made").to_string())
+    } else if template.starts_with("/api/v1/restore-tests/{id}") {
+        let test = matrix_restore_test(app, ctx).await;
+        let attachment = if template.ends_with("{item_id}") {
+            let url = format!("{}/api/v1/restore-tests/{test}/attachments?filename=log.txt", app.address);
+            let reply = app.client.post(url).bearer_auth(&ctx.admin).body("restore ok").send().await.expect("upload");
+            reply.json::<Value>().await.expect("attachment")["id"].as_i64().expect("attachment id")
+        } else {
+            0
+        };
+        let path = template.replace("{id}", &test.to_string()).replace("{item_id}", &attachment.to_string());
+        if template.ends_with("/attachments") { format!("{path}?filename=evidence.log") } else { path }
+    } else if template.starts_with("/api/v1/media/rotations/{id}") {
+        let body = matrix_rotation(ctx);
+        let reply = app.post("/api/v1/media/rotations", Some(&ctx.admin), &body).await;
+        template.replace("{id}", &reply.body["id"].as_i64().expect("rotation made").to_string())
+    } else if template.starts_with("/api/v1/media/{id}") {
+        let medium = matrix_medium(app, ctx).await;
+        if template.ends_with("/return") {
+            let lend = json!({"borrower": "Matrix", "expected_return": "2099-01-01"});
+            let reply = app.post(&format!("/api/v1/media/{medium}/lend"), Some(&ctx.admin), &lend).await;
+            assert_eq!(reply.status.as_u16(), 200, "{:?}", reply.body);
+        }
+        template.replace("{id}", &medium.to_string())
+    } else if template == "/api/v1/media/labels" {
+        format!("{template}?ids={}", matrix_medium(app, ctx).await)
+    } else if template == "/api/v1/media/import" {
+        format!("{template}?dry_run=true")
     } else if template == "/api/v1/jobs/schedule-preview" {
         format!("{template}?cron_expression=0%202%20*%20*%20*")
     } else {
@@ -198,6 +258,23 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
         }
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"department": "Matrix"})),
         ("PATCH", "/api/v1/jobs/{id}") => Some(json!({"owner": "Matrix"})),
+        ("PATCH", "/api/v1/media/{id}") => Some(json!({"notes": "Matrix"})),
+        ("PUT", "/api/v1/jobs/{id}/restore-requirement") => Some(json!({"interval_days": 30})),
+        ("POST", "/api/v1/restore-tests") => {
+            let job = app
+                .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
+                .await;
+            Some(json!({"job_id": job.id, "test_type": "full_restore", "result": "passed"}))
+        }
+        ("POST" | "PUT", "/api/v1/media/rotations" | "/api/v1/media/rotations/{id}") => Some(matrix_rotation(ctx)),
+        ("POST", "/api/v1/media/rotations/{id}/assign") => {
+            Some(json!({"medium_id": matrix_medium(app, ctx).await, "set": "A"}))
+        }
+        ("POST", "/api/v1/media") => Some(json!({"label": ctx.unique("TAPE-"), "media_kind": "lto"})),
+        ("POST", "/api/v1/media/{id}/move") => Some(json!({"action": "relocate", "location": "Vault B"})),
+        ("POST", "/api/v1/media/{id}/lend") => Some(json!({"borrower": "Matrix", "expected_return": "2099-01-01"})),
+        ("POST", "/api/v1/media/{id}/return") => Some(json!({"condition": "good"})),
+        ("POST", "/api/v1/media/{id}/destroy") => Some(json!({"method": "shredder", "certificate_ref": "C-1"})),
         ("PATCH", _) => Some(json!({"location": "Matrix"})),
         ("POST", "/api/v1/jobs") => {
             Some(json!({"name": ctx.unique("created"), "job_type": "vm", "backup_tool": "veeam"}))
@@ -234,6 +311,25 @@ async fn prepare(app: &TestApp, ctx: &Context, method: &str, template: &str) -> 
         _ => None,
     };
     (path, body)
+}
+
+async fn matrix_restore_test(app: &TestApp, ctx: &Context) -> i64 {
+    let job = app
+        .create_job(&ctx.admin, json!({"name": ctx.unique("job"), "job_type": "file", "backup_tool": "restic"}))
+        .await;
+    let body = json!({"job_id": job.id, "test_type": "integrity_check", "result": "passed"});
+    let reply = app.post("/api/v1/restore-tests", Some(&ctx.admin), &body).await;
+    reply.body["id"].as_i64().expect("restore test made")
+}
+
+async fn matrix_medium(app: &TestApp, ctx: &Context) -> i64 {
+    let body = json!({"label": ctx.unique("TAPE-"), "media_kind": "lto", "lto_generation": 8});
+    let reply = app.post("/api/v1/media", Some(&ctx.admin), &body).await;
+    reply.body["id"].as_i64().expect("medium made")
+}
+
+fn matrix_rotation(ctx: &Context) -> Value {
+    json!({"name": ctx.unique("rotation"), "scheme": {"kind": "tower_of_hanoi", "sets": 4}, "start_date": "2026-11-01"})
 }
 
 /// A webhook channel whose (refused) port makes its test message fail fast.
@@ -274,7 +370,13 @@ async fn every_route_answers_each_caller_with_the_expected_status() {
             let token = credential(&app, &ctx, caller).await;
             let (path, body) = prepare(&app, &ctx, method, template).await;
             let method = Method::from_bytes(method.as_bytes()).expect("method");
-            let reply = app.request(method.clone(), &path, token.as_deref(), body.as_ref()).await;
+            let reply = if *template == "/api/v1/media/import" {
+                // The import reads CSV, not JSON.
+                let csv = format!("label,media_kind\n{},lto\n", ctx.unique("IMPORTED-")).into_bytes();
+                app.post_raw(&path, token.as_deref(), csv).await
+            } else {
+                app.request(method.clone(), &path, token.as_deref(), body.as_ref()).await
+            };
             if reply.status.as_u16() != *expected_status {
                 mismatches.push(format!(
                     "{method} {template} as {caller}: expected {expected_status}, got {} {}",

@@ -108,7 +108,12 @@ async fn the_verdict_follows_results_copies_and_time_with_evidence() {
         runs.push(reply.json_as::<ExecutionDto>().id);
     }
     let verdict = compliance_of(&app, &admin, id).await;
-    assert_eq!(verdict.status, ComplianceStatusDto::Warning, "all copies current, never restore-tested: {verdict:?}");
+    // With the default requirement (every 90 days), never restore-tested fails the "0".
+    assert_eq!(
+        verdict.status,
+        ComplianceStatusDto::NonCompliant,
+        "all copies current, never restore-tested: {verdict:?}"
+    );
     assert_eq!(rule(&verdict, "copies").outcome, RuleOutcomeDto::Pass);
     assert_eq!(rule(&verdict, "copies").copy_ids, [disk, cloud, tape]);
     assert_eq!(rule(&verdict, "copies").execution_ids, runs);
@@ -117,9 +122,9 @@ async fn the_verdict_follows_results_copies_and_time_with_evidence() {
     assert_eq!(rule(&verdict, "offline_or_immutable").copy_ids, [cloud, tape]);
     assert_eq!(
         (rule(&verdict, "zero_errors").outcome, rule(&verdict, "zero_errors").reason.as_str()),
-        (RuleOutcomeDto::Warning, "not_yet_verified")
+        (RuleOutcomeDto::Fail, "never_tested")
     );
-    assert_eq!(app.job_status(id).await.compliance_status, ComplianceStatusDto::Warning);
+    assert_eq!(app.job_status(id).await.compliance_status, ComplianceStatusDto::NonCompliant);
 
     let failed =
         app.post("/api/v1/executions", Some(&admin), &json!({"job_id": id, "copy_id": tape, "result": "failed"})).await;
@@ -147,6 +152,12 @@ async fn the_verdict_follows_results_copies_and_time_with_evidence() {
     )
     .await;
     let verdict = compliance_of(&app, &admin, id).await;
-    assert_eq!(verdict.status, ComplianceStatusDto::Warning, "{verdict:?}");
+    assert_eq!(verdict.status, ComplianceStatusDto::NonCompliant, "only the never-tested \"0\" fails: {verdict:?}");
+    assert!(verdict.rules.iter().filter(|r| r.rule != "zero_errors").all(|r| r.outcome == RuleOutcomeDto::Pass));
     assert_eq!(rule(&verdict, "copies").required, 1);
+    // Without a restore-test requirement for this job, never tested only warns.
+    let none = json!({"interval_days": 0});
+    app.request(Method::PUT, &format!("/api/v1/jobs/{id}/restore-requirement"), Some(&admin), Some(&none)).await;
+    let verdict = compliance_of(&app, &admin, id).await;
+    assert_eq!(verdict.status, ComplianceStatusDto::Warning, "{verdict:?}");
 }
