@@ -164,6 +164,15 @@ ping_token=$(json "['ping_token']" <<<"$job")
 runs=$(c -H "Authorization: Bearer $token" "$base/api/v1/executions?job_id=$job_id")
 [ "$(json "['meta']['total']" <<<"$runs")" = "1" ] || fail "the ping result is not stored: $runs"
 [ "$(json "['data'][0]['log']" <<<"$runs")" = "rsync done" ] || fail "the ping body is not the log"
+# Body limits: 2 MB for results, 21 MB for restore-test evidence files.
+head -c 5000000 /dev/zero | tr '\0' 'a' >"$work/evidence.log"
+test_run=$(c -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+    -d "{\"job_id\":$job_id,\"test_type\":\"file_restore\",\"result\":\"passed\"}" "$base/api/v1/restore-tests")
+test_id=$(json "['id']" <<<"$test_run")
+attached=$(c -H "Authorization: Bearer $token" --data-binary @"$work/evidence.log" \
+    "$base/api/v1/restore-tests/$test_id/attachments?filename=evidence.log")
+[ "$(json "['size_bytes']" <<<"$attached")" = "5000000" ] || fail "a 5 MB evidence file did not pass nginx: $attached"
+expect_status "$(c -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$work/evidence.log" "$base/api/v1/executions")" 413 "a 5 MB result body"
 # The audit log records the real client address, passed on by nginx (a trusted proxy).
 audit=$(c -H "Authorization: Bearer $token" "$base/api/v1/audit-log?action=job.create")
 [ "$(json "['data'][0]['client_ip']" <<<"$audit")" = "127.0.0.1" ] || fail "client IP not forwarded: $audit"
