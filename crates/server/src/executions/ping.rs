@@ -68,6 +68,16 @@ fn body_log(body: &[u8]) -> Option<String> {
     Some(text)
 }
 
+/// The job a ping token belongs to, or 404.
+pub fn job_of_token(conn: &mut crate::db::DbConn, token: &str) -> Result<i64, ApiError> {
+    jobs::table
+        .filter(jobs::ping_token.eq(token))
+        .select(jobs::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("Ping URL"))
+}
+
 async fn record_ping(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -80,12 +90,7 @@ async fn record_ping(
     let medium = query_value(&req, "medium");
     let now = state.clock.now();
     let (job_id, copy_id, medium) = run_db(&state.pool, move |conn| {
-        let job_id: i64 = jobs::table
-            .filter(jobs::ping_token.eq(&token))
-            .select(jobs::id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("Ping URL"))?;
+        let job_id = job_of_token(conn, &token)?;
         let medium = match medium {
             None => None,
             Some(label) => Some(

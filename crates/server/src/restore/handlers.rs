@@ -435,12 +435,7 @@ async fn record_restore_ping(
         _ => Some(log.clone()),
     };
     run_db(&state.pool, move |conn| {
-        let job_id: i64 = jobs::table
-            .filter(jobs::ping_token.eq(&token))
-            .select(jobs::id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| ApiError::not_found("Ping URL"))?;
+        let job_id = crate::executions::ping::job_of_token(conn, &token)?;
         let request = CreateRestoreTestRequest {
             job_id: Some(job_id),
             job_name: None,
