@@ -369,7 +369,7 @@ pub struct MoveMediumRequest {
     /// Note (at most 1,000 characters).
     #[serde(default)]
     pub note: Option<String>,
-    /// For `store` / `send_offsite`: set the retention date at the same time.
+    /// Only with `store` / `send_offsite`: set the retention date at the same time.
     #[serde(default)]
     pub retention_until: Option<NaiveDate>,
 }

@@ -270,6 +270,6 @@ pub struct RestoreCalendar {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct RestoreCalendarQuery {
-    /// Days ahead to include (1–366, default 90); overdue jobs are always included.
+    /// Days ahead to include (1–366, default 90): jobs due by then, overdue ones included.
     pub days: Option<u32>,
 }

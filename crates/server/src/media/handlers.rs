@@ -130,6 +130,7 @@ pub async fn get_medium(
     responses(
         (status = 200, description = "Updated", body = MediumDto),
         (status = 400, description = "Invalid input, label or barcode taken", body = ApiErrorBody),
+        (status = 403, description = "Only admins shorten or clear a retention date", body = ApiErrorBody),
         (status = 404, description = "No such medium", body = ApiErrorBody),
     ),
     security(("bearer" = []))
@@ -144,6 +145,7 @@ pub async fn update_medium(
     let (now, actor) = (state.clock.now(), auth.actor());
     let day = today(&state, now);
     let changed = serde_json::to_value(&patch).map_err(ApiError::internal)?;
+    let is_admin = auth.user().is_some_and(|user| user.role == bms_types::users::Role::Admin);
     let dto = run_db(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let row = MediumRow::find(conn, id)?;
@@ -160,6 +162,14 @@ pub async fn update_medium(
             let purchase = patch.purchase_date.unwrap_or(row.purchase_date);
             let notes = patch.notes.clone().unwrap_or(row.notes.clone());
             let copy_id = patch.copy_id.unwrap_or(row.copy_id);
+            // Shortening or clearing a retention date would get round the retention guard
+            // on release and destruction: only admins may (and it is audited).
+            if let Some(new) = patch.retention_until
+                && row.retention_until.is_some_and(|old| new.is_none_or(|new| new < old))
+                && !is_admin
+            {
+                return Err(ApiError::forbidden("Only an administrator may shorten or clear a retention date."));
+            }
             check_fields(
                 &FieldValues {
                     barcode: barcode.as_deref(),
@@ -278,6 +288,13 @@ pub async fn move_medium(
             | MediaAction::Relocate
     ) {
         violations.add("action", "move_action", "must be write, store, send_offsite, release or relocate");
+    }
+    if request.retention_until.is_some() && !matches!(request.action, MediaAction::Store | MediaAction::SendOffsite) {
+        violations.add(
+            "retention_until",
+            "store_only",
+            "a retention date is set when the medium is stored or sent off site",
+        );
     }
     let change = Move {
         location: request.location.as_deref().map(|text| clean(Some(text), "location", 200, &mut violations)),

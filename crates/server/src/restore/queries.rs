@@ -148,8 +148,9 @@ pub fn status(
     })
 }
 
-/// Jobs with a requirement, due within `days` (overdue and never-tested ones always),
-/// overdue first, then by due date.
+/// Active jobs with a requirement that are due within `days` (overdue ones included; a
+/// job never tested is due one interval after it was created), overdue first, then by due
+/// date.
 pub fn calendar(
     conn: &mut DbConn,
     settings: &EvaluationSettings,

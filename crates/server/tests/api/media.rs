@@ -192,6 +192,26 @@ async fn illegal_moves_are_refused_with_409_naming_the_rule_and_change_nothing()
         (MediaAction::Destroy, "method: shredder; certificate: CERT-2026-118")
     );
     assert_eq!(chain.records.len(), 3, "refusals write no record");
+    // Retention: only admins shorten or clear it; it is set when storing, not on other moves.
+    let path = format!("/api/v1/media/{}", kept.id);
+    let clear =
+        app.request(reqwest::Method::PATCH, &path, Some(&operator), Some(&json!({"retention_until": null}))).await;
+    assert_eq!(clear.status, StatusCode::FORBIDDEN, "{:?}", clear.body);
+    let extend = app
+        .request(reqwest::Method::PATCH, &path, Some(&operator), Some(&json!({"retention_until": "2028-01-01"})))
+        .await;
+    assert_eq!(extend.status, StatusCode::OK, "extending is fine: {:?}", extend.body);
+    let shorten =
+        app.request(reqwest::Method::PATCH, &path, Some(&admin), Some(&json!({"retention_until": "2027-01-01"}))).await;
+    assert_eq!(shorten.json_as::<MediumDto>().retention_until.map(|d| d.to_string()).as_deref(), Some("2027-01-01"));
+    let on_move = app
+        .post(
+            &format!("/api/v1/media/{}/move", kept.id),
+            Some(&operator),
+            &json!({"action": "relocate", "retention_until": "2027-01-01"}),
+        )
+        .await;
+    assert_eq!(on_move.violation(), ("retention_until".to_owned(), "store_only".to_owned()));
     let move_refusal =
         app.post(&format!("/api/v1/media/{}/move", kept.id), Some(&operator), &json!({"action": "lend"})).await;
     assert_eq!((move_refusal.status, move_refusal.violation().1.as_str()), (StatusCode::BAD_REQUEST, "move_action"));
