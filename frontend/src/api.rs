@@ -62,7 +62,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn network(message: impl ToString) -> Self {
+    /// A failure before any answer (or an answer that could not be read).
+    pub(crate) fn network(message: impl ToString) -> Self {
         Self { status: 0, code: None, message: message.to_string(), details: Vec::new() }
     }
 
@@ -827,12 +828,9 @@ pub async fn list_rotations() -> Result<RotationList, ApiError> {
     get(url("/media/rotations")).await
 }
 
-/// Creates a rotation (`None`) or replaces one.
-pub async fn save_rotation(id: Option<i64>, request: &RotationRequest) -> Result<RotationDto, ApiError> {
-    match id {
-        None => send_json(Method::POST, "/media/rotations", request).await,
-        Some(id) => send_json(Method::PUT, &format!("/media/rotations/{id}"), request).await,
-    }
+/// Creates a rotation.
+pub async fn create_rotation(request: &RotationRequest) -> Result<RotationDto, ApiError> {
+    send_json(Method::POST, "/media/rotations", request).await
 }
 
 /// Deletes a rotation.

@@ -2,7 +2,7 @@
 //! sizes and percentages. Pure functions over explicit offsets so they can be tested.
 
 use bms_types::jobs::CopyDto;
-use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate, Offset, TimeZone, Timelike, Utc};
 
 use crate::i18n::enum_label;
 
@@ -105,7 +105,7 @@ pub fn px(value: f64) -> String {
 /// The start of a `YYYY-MM-DD` day in the viewer's zone, plus `add_days`, as UTC: date
 /// filters are whole local days (`to` uses the next day's start).
 pub fn local_day_start(value: &str, add_days: i64) -> Option<DateTime<Utc>> {
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+    let day = parse_date(value)?;
     let midnight = (day + chrono::Duration::days(add_days)).and_hms_opt(0, 0, 0)?;
     Local.from_local_datetime(&midnight).earliest().map(|local| local.with_timezone(&Utc))
 }
@@ -117,15 +117,29 @@ pub fn local_input(value: DateTime<Utc>) -> String {
     text.get(..16).map(|prefix| prefix.replacen(' ', "T", 1)).unwrap_or_default()
 }
 
-/// A `datetime-local` input's value as UTC.
+/// A `datetime-local` input's value (`YYYY-MM-DDTHH:MM`, the viewer's zone) as UTC.
 pub fn parse_local(value: &str) -> Option<DateTime<Utc>> {
-    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    let (day, time) = value.trim().split_once('T')?;
+    let (hour, minute) = time.split_once(':')?;
+    let naive = parse_date(day)?.and_hms_opt(digits(hour, 2)?, digits(minute, 2)?, 0)?;
     Local.from_local_datetime(&naive).earliest().map(|local| local.with_timezone(&Utc))
 }
 
-/// A `date` input's value (`YYYY-MM-DD`).
+/// A `date` input's value (`YYYY-MM-DD`). Read by hand, as `datetime_at` writes by hand:
+/// chrono's parser would bring its format machinery (~8 KB of WASM) to every screen that
+/// reads a date.
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
-    value.trim().parse().ok()
+    let mut parts = value.trim().split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(digits(year, 4)?).ok()?, digits(month, 2)?, digits(day, 2)?)
+}
+
+/// Exactly `len` ASCII digits as a number.
+fn digits(text: &str, len: usize) -> Option<u32> {
+    (text.len() == len && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok()).flatten()
 }
 
 /// Today in the viewer's zone.

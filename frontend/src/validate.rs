@@ -240,7 +240,7 @@ pub fn capacity(value: &str) -> Option<Check> {
 
 /// Empty, or a date (`YYYY-MM-DD`, what a date input gives).
 pub fn optional_date(value: &str) -> Option<Check> {
-    (!value.trim().is_empty() && value.trim().parse::<chrono::NaiveDate>().is_err()).then(|| Check::new("check.date"))
+    (!value.trim().is_empty() && crate::format::parse_date(value).is_none()).then(|| Check::new("check.date"))
 }
 
 /// A date (`YYYY-MM-DD`).

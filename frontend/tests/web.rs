@@ -3,7 +3,7 @@
 
 use bms_types::{ErrorCode, FieldViolation};
 use bms_web::api::ApiError;
-use bms_web::components::FormState;
+use bms_web::components::{FormState, Submit};
 use bms_web::i18n::{self, Catalog, EN_JSON, JA_JSON, Lang};
 use bms_web::{charts, format, validate};
 use chrono::{FixedOffset, TimeZone, Utc};
@@ -197,7 +197,7 @@ async fn settle() {
 }
 
 #[wasm_bindgen_test]
-async fn a_forms_state_follows_the_action_that_submits_it() {
+async fn a_forms_state_follows_the_request_that_submits_it() {
     start_tasks();
     let owner = Owner::new();
     owner.set();
@@ -207,7 +207,7 @@ async fn a_forms_state_follows_the_action_that_submits_it() {
     );
     // What the stand-in for the server answers next.
     let answer = RwSignal::new(Err::<(), ApiError>(refusal));
-    let save = Action::new_local(move |_: &()| {
+    let save = Submit::new(move |_: &()| {
         let result = answer.get_untracked();
         async move { result }
     });
@@ -262,4 +262,46 @@ fn the_permission_table_decides_what_each_role_sees() {
     assert!(Role::Operator.has(Permission::Operate) && !Role::Viewer.has(Permission::Operate));
     assert!(Role::Auditor.has(Permission::ReadAudit) && !Role::Operator.has(Permission::ReadAudit));
     assert_eq!(Permission::Administer.roles(), &[Role::Admin]);
+}
+
+#[wasm_bindgen_test]
+fn dates_and_capacities_are_read_as_typed() {
+    use chrono::NaiveDate;
+    assert_eq!(format::parse_date("2026-12-06"), NaiveDate::from_ymd_opt(2026, 12, 6));
+    assert_eq!(format::parse_date(" 2026-02-28 "), NaiveDate::from_ymd_opt(2026, 2, 28));
+    for bad in ["2026-02-30", "2026-2-3", "26-12-06", "2026-12-06-01", "2026/12/06", "", "+026-12-06"] {
+        assert_eq!(format::parse_date(bad), None, "{bad:?}");
+    }
+    // A datetime-local value and back, in the viewer's zone.
+    let instant = Utc.with_ymd_and_hms(2026, 11, 30, 15, 5, 0).single().expect("valid");
+    assert_eq!(format::parse_local(&format::local_input(instant)), Some(instant));
+    assert_eq!(format::parse_local("2026-11-30T25:00"), None);
+    assert_eq!(format::parse_local("2026-11-30 10:00"), None);
+
+    assert_eq!(validate::parse_capacity("18000000000000"), Some(18_000_000_000_000));
+    assert_eq!(validate::parse_capacity("18 TB"), Some(18_000_000_000_000));
+    assert_eq!(validate::parse_capacity("12TiB"), Some(12 * 1024_i64.pow(4)));
+    assert_eq!(validate::parse_capacity("2.5 tb"), Some(2_500_000_000_000));
+    assert_eq!(validate::parse_capacity("500 GB"), Some(500_000_000_000));
+    for bad in ["", "TB", "-5 GB", "5 XB", "1.2.3 TB", "0", "99999999999 PB"] {
+        assert_eq!(validate::parse_capacity(bad), None, "{bad:?}");
+    }
+    assert_eq!(validate::capacity("").map(|c| c.key), None, "empty is allowed");
+    assert_eq!(validate::capacity("lots").map(|c| c.key), Some("check.capacity"));
+}
+
+#[wasm_bindgen_test]
+fn a_refused_move_is_explained_by_its_rule_in_both_languages() {
+    let refusal = ApiError::from_body(
+        409,
+        r#"{"error":{"code":"conflict","message":"the medium is lent","details":[{"field":"action","rule":"medium_lent","message":"the medium is lent: take it back first"}]}}"#,
+    );
+    assert_eq!(i18n::error_message_in(Lang::En, &refusal), "The medium is lent out: take it back first.");
+    assert_eq!(i18n::error_message_in(Lang::Ja, &refusal), "このメディアは貸出中です。先に返却してください。");
+    // A conflict whose rule the catalogs do not know keeps the general message.
+    let unknown = ApiError::from_body(
+        409,
+        r#"{"error":{"code":"conflict","message":"x","details":[{"field":"a","rule":"brand_new"}]}}"#,
+    );
+    assert_eq!(i18n::error_message_in(Lang::En, &unknown), i18n::lookup(Lang::En, "error.conflict"));
 }

@@ -1,4 +1,4 @@
-//! Forms: their state (derived from the `Action` that submits them), labelled fields that
+//! Forms: their state (derived from the `Submit` that sends them), labelled fields that
 //! show both as-you-type checks and the server's field errors, and the "New …" create form.
 
 use leptos::prelude::*;
@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use crate::api::ApiError;
 use crate::i18n::{self, enum_label, tr};
 
+use super::fetch::{Submit, SubmitState};
 use super::status::ErrorBox;
 
-/// A form's state, derived from the `Action` that submits it: whether it is in flight, the
+/// A form's state, derived from the `Submit` that sends it: whether it is in flight, the
 /// server's last refusal (field violations leave a field once it is edited), and whether
 /// the person has tried to submit since the last successful save (so untouched empty
 /// fields show their errors).
@@ -24,15 +25,16 @@ pub struct FormState {
 }
 
 impl FormState {
-    /// The state of the form that `action` submits.
-    pub fn new<I: 'static, O: 'static>(action: Action<I, Result<O, ApiError>>) -> Self {
-        let value = action.value();
+    /// The state of the form that `submit` sends.
+    pub fn new<I, O>(submit: Submit<I, O>) -> Self {
+        Self::of(submit.state())
+    }
+
+    fn of(submit: SubmitState) -> Self {
         Self {
-            busy: action.pending().into(),
-            answers: action.version().into(),
-            refusal: Signal::derive(move || {
-                value.with(|answer| answer.as_ref().and_then(|answer| answer.as_ref().err().cloned()))
-            }),
+            busy: submit.pending().into(),
+            answers: submit.version().into(),
+            refusal: Signal::derive(move || submit.error()),
             attempted_at: RwSignal::new(None),
             edited: RwSignal::new((0, Vec::new())),
         }

@@ -1,9 +1,11 @@
 //! Building blocks shared by the screens, one file per kind: badges, the loading / empty /
 //! error states, form fields and form state, list pieces (pagination, the paged table,
-//! filters), secrets with a copy button, and small browser helpers.
+//! filters), secrets with a copy button, small browser helpers, and `Fetch` (what a screen
+//! loads from the API).
 
 mod badges;
 mod browser;
+mod fetch;
 mod forms;
 mod lists;
 mod secrets;
@@ -11,6 +13,7 @@ mod status;
 
 pub use badges::{ComplianceBadge, EnumBadge, OutcomeBadge, ResultBadge, StateBadge};
 pub use browser::{Debounce, chosen_files, confirm, every, save_blob};
+pub use fetch::{Fetch, Submit, SubmitState};
 pub use forms::{
     CheckField, CreateForm, Field, FormError, FormState, MultiCheck, SelectField, TextAreaField, enum_options,
     wire_names,

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use crate::api::ApiError;
 use crate::i18n::{self, tr};
 
+use super::fetch::Submit;
+
 /// Shown while something loads.
 #[component]
 pub fn Loading() -> impl IntoView {
@@ -42,14 +44,10 @@ pub fn loaded<T: 'static, V: IntoView + 'static>(
     }
 }
 
-/// The error box for an action's last answer, when it was a failure.
-pub fn action_error<I: 'static, O: 'static>(action: Action<I, Result<O, ApiError>>) -> impl IntoView {
-    move || {
-        action
-            .value()
-            .with(|answer| answer.as_ref().and_then(|answer| answer.as_ref().err().cloned()))
-            .map(|error| view! { <ErrorBox error=error/> })
-    }
+/// The error box for a request's last answer, when it was a failure.
+pub fn action_error<I, O>(submit: Submit<I, O>) -> impl IntoView {
+    let submit = submit.state();
+    move || submit.error().map(|error| view! { <ErrorBox error=error/> })
 }
 
 /// The page shown for a screen the person's role may not use.

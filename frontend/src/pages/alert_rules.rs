@@ -12,8 +12,8 @@ use leptos_router::components::A;
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    CheckField, Empty, EnumBadge, Field, FormError, FormState, SelectField, action_error, confirm, enum_options,
-    loaded, wire_names,
+    CheckField, Empty, EnumBadge, Fetch, Field, FormError, FormState, SelectField, Submit, action_error, confirm,
+    enum_options, loaded, wire_names,
 };
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::pages::notifications::NotificationTabs;
@@ -94,7 +94,7 @@ pub fn AlertRulesPage() -> impl IntoView {
     let editing = RwSignal::new(None::<Editing>);
     // The list reloads after a successful change only, so a refused form keeps what was typed.
     let saved = Trigger::new();
-    let remove = Action::new_local(move |id: &i64| {
+    let remove = Submit::new(move |id: &i64| {
         let id = *id;
         async move {
             api::delete_rule_override(id).await?;
@@ -102,7 +102,7 @@ pub fn AlertRulesPage() -> impl IntoView {
             Ok::<_, ApiError>(())
         }
     });
-    let rules = LocalResource::new(move || {
+    let rules = Fetch::new(move || {
         saved.track();
         api::list_alert_rules()
     });
@@ -161,7 +161,7 @@ fn RuleRow(
     rule: AlertRuleDto,
     editing: RwSignal<Option<Editing>>,
     saved: Trigger,
-    remove: Action<i64, Result<(), ApiError>>,
+    remove: Submit<i64, ()>,
     is_admin: Signal<bool>,
 ) -> impl IntoView {
     let kind = rule.kind;
@@ -269,7 +269,7 @@ fn RuleForm(rule: AlertRuleDto, editing: RwSignal<Option<Editing>>, saved: Trigg
     let enabled = RwSignal::new(rule.enabled);
     let severity = RwSignal::new(rule.severity.as_str().to_owned());
     let threshold = RwSignal::new(rule.threshold.map(|value| value.to_string()).unwrap_or_default());
-    let update = Action::new_local(move |request: &UpdateAlertRuleRequest| {
+    let update = Submit::new(move |request: &UpdateAlertRuleRequest| {
         let request = request.clone();
         async move {
             let rule = api::update_alert_rule(kind, &request).await?;
@@ -335,7 +335,7 @@ fn OverrideForm(rule: AlertRuleDto, editing: RwSignal<Option<Editing>>, saved: T
     let enabled = RwSignal::new(String::new());
     let severity = RwSignal::new(String::new());
     let threshold = RwSignal::new(String::new());
-    let add = Action::new_local(move |request: &CreateAlertRuleOverrideRequest| {
+    let add = Submit::new(move |request: &CreateAlertRuleOverrideRequest| {
         let request = request.clone();
         async move {
             let rule = api::create_rule_override(kind, &request).await?;

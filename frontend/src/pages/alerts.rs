@@ -16,8 +16,8 @@ use leptos_router::params::Params;
 use crate::api::{self, ApiError};
 use crate::app::{NotFound, use_session};
 use crate::components::{
-    Empty, EnumBadge, OutcomeBadge, Pagination, SelectField, TextAreaField, action_error, enum_options, loaded,
-    wire_names,
+    Empty, EnumBadge, Fetch, OutcomeBadge, Pagination, SelectField, Submit, TextAreaField, action_error, enum_options,
+    loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
@@ -57,7 +57,7 @@ pub fn AlertsPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     let selected = RwSignal::new(Vec::<i64>::new());
     let bulk_note = RwSignal::new(String::new());
-    let acknowledge = Action::new_local(move |ids: &Vec<i64>| {
+    let acknowledge = Submit::new(move |ids: &Vec<i64>| {
         let request = BulkAcknowledgeRequest { ids: ids.clone(), note: note(&bulk_note.get_untracked()) };
         async move {
             let result = api::acknowledge_alerts(&request).await?;
@@ -66,7 +66,7 @@ pub fn AlertsPage() -> impl IntoView {
             Ok(result)
         }
     });
-    let alerts = LocalResource::new(move || {
+    let alerts = Fetch::new(move || {
         acknowledge.version().track();
         let tab = tab.get();
         let query = ListAlertsQuery {
@@ -126,7 +126,7 @@ pub fn AlertsPage() -> impl IntoView {
                     </div>
                 })}
             </form>
-            {move || acknowledge.value().get().and_then(Result::ok).map(|result| view! {
+            {move || acknowledge.value().and_then(Result::ok).map(|result| view! {
                 <div class="notice ok" role="status" data-testid="alerts-bulk-result">
                     {move || t_with("alerts.bulk_done", &[
                         ("acknowledged", result.acknowledged.len().to_string()),
@@ -291,7 +291,7 @@ pub fn AlertDetailPage() -> impl IntoView {
 fn AlertDetail(alert_id: i64) -> impl IntoView {
     let session = use_session();
     let note_text = RwSignal::new(String::new());
-    let act = Action::new_local(move |action: &&'static str| {
+    let act = Submit::new(move |action: &&'static str| {
         let action = *action;
         let text = note(&note_text.get_untracked());
         async move {
@@ -300,7 +300,7 @@ fn AlertDetail(alert_id: i64) -> impl IntoView {
             Ok::<_, ApiError>(alert)
         }
     });
-    let resource = LocalResource::new(move || {
+    let resource = Fetch::new(move || {
         act.version().track();
         api::get_alert(alert_id)
     });

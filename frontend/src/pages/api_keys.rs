@@ -2,11 +2,13 @@
 //! expiry (the key is shown once, with a copy button), list, revoke.
 
 use bms_types::api_keys::{ApiKeyScope, CreateApiKeyRequest, CreatedApiKeyResponse, ListApiKeysQuery};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{CheckField, CreateForm, Field, FormState, SecretNotice, action_error, confirm, paged_table};
+use crate::components::{
+    CheckField, CreateForm, Fetch, Field, FormState, SecretNotice, Submit, action_error, confirm, paged_table,
+};
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
 use crate::validate::{self, Check};
@@ -28,8 +30,8 @@ pub fn ApiKeysPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     // The last created key, shown once.
     let created = RwSignal::new(None::<(String, String)>);
-    let revoke = Action::new_local(|id: &i64| api::revoke_api_key(*id));
-    let keys = LocalResource::new(move || {
+    let revoke = Submit::new(|id: &i64| api::revoke_api_key(*id));
+    let keys = Fetch::new(move || {
         revoke.version().track();
         let query = ListApiKeysQuery {
             page: Some(page.get()),
@@ -100,7 +102,7 @@ fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
     let maintenance = RwSignal::new(false);
     let jobs = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
-    let create = Action::new_local(move |request: &CreateApiKeyRequest| {
+    let create = Submit::new(move |request: &CreateApiKeyRequest| {
         let request = request.clone();
         async move {
             let answer = api::create_api_key(&request).await?;
@@ -131,8 +133,7 @@ fn CreateKey(on_created: Callback<CreatedApiKeyResponse>) -> impl IntoView {
             scopes.push(ApiKeyScope::Maintenance);
         }
         let job_ids = parse_job_ids(&jobs.get_untracked()).unwrap_or_default();
-        let expires_at = NaiveDate::parse_from_str(&expires.get_untracked(), "%Y-%m-%d")
-            .ok()
+        let expires_at = format::parse_date(&expires.get_untracked())
             .and_then(|day| day.and_hms_opt(23, 59, 59))
             .and_then(|end| chrono::Local.from_local_datetime(&end).earliest())
             .map(|local| local.with_timezone(&Utc));

@@ -5,7 +5,7 @@ use bms_types::audit::{AuditOutcome, ListAuditQuery};
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{DateFilter, ErrorBox, SelectField, paged_table};
+use crate::components::{DateFilter, ErrorBox, Fetch, SelectField, Submit, paged_table};
 use crate::format;
 use crate::i18n::{t, t_with, tr};
 
@@ -19,7 +19,7 @@ pub fn AuditPage() -> impl IntoView {
     let to = RwSignal::new(String::new());
     // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    let entries = LocalResource::new(move || {
+    let entries = Fetch::new(move || {
         let query = ListAuditQuery {
             page: Some(page.get()),
             per_page: Some(50),
@@ -36,7 +36,7 @@ pub fn AuditPage() -> impl IntoView {
         };
         async move { api::list_audit(&query).await }
     });
-    let verify = Action::new_local(|_: &()| api::verify_audit());
+    let verify = Submit::new(|_: &()| api::verify_audit());
     let outcomes = Signal::derive(|| {
         vec![
             ("success".to_owned(), t("enum.audit_outcome.success")),
@@ -69,7 +69,7 @@ pub fn AuditPage() -> impl IntoView {
                 </div>
             </div>
             // The last check's answer (hidden while a new check runs).
-            {move || verify.value().get().filter(|_| !verify.pending().get()).map(|result| match result {
+            {move || verify.value().filter(|_| !verify.pending().get()).map(|result| match result {
                 Ok(report) if report.valid => view! {
                     <div class="notice ok" role="status">{move || t_with("audit.valid", &[("rows", report.rows_checked.to_string())])}</div>
                 }.into_any(),

@@ -13,7 +13,7 @@ use leptos_router::components::A;
 use crate::api::{self, ApiError};
 use crate::app::WALL_MODE_KEY;
 use crate::charts::{LineChart, Series, StackedBars, StackedDay};
-use crate::components::{ComplianceBadge, Empty, ErrorBox, Loading, StateBadge, every};
+use crate::components::{ComplianceBadge, Empty, ErrorBox, Fetch, Loading, StateBadge, every};
 use crate::format;
 use crate::i18n::{t, t_with, tr};
 
@@ -57,12 +57,13 @@ impl Board {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let wall_mode = RwSignal::new(api::stored(WALL_MODE_KEY).as_deref() == Some("1"));
-    let poll = LocalResource::new(|| async {
+    let poll = Fetch::new(|| async {
         let (summary, series) = futures::join!(api::dashboard_summary(), api::dashboard_series(SERIES_DAYS));
-        (summary, series, Utc::now())
+        // Both answers are kept, failed or not (see `Board::after`): the poll itself never fails.
+        Ok::<Poll, ApiError>((summary, series, Utc::now()))
     });
     // Open alerts by severity: polled alongside, the last good answer stays on screen.
-    let alert_poll = LocalResource::new(api::alerts_summary);
+    let alert_poll = Fetch::new(api::alerts_summary);
     every(REFRESH, move || {
         poll.refetch();
         alert_poll.refetch();
@@ -70,7 +71,7 @@ pub fn DashboardPage() -> impl IntoView {
     let alerts = Memo::new(move |previous: Option<&Option<AlertSummaryDto>>| {
         alert_poll.get().and_then(Result::ok).or_else(|| previous.copied().flatten())
     });
-    let board = Memo::new(move |previous: Option<&Board>| match poll.get() {
+    let board = Memo::new(move |previous: Option<&Board>| match poll.get().and_then(Result::ok) {
         Some(answers) => Board::after(previous, answers),
         None => previous.cloned().unwrap_or_default(),
     });

@@ -8,7 +8,9 @@ use leptos_router::hooks::use_query;
 use leptos_router::params::Params;
 
 use crate::api;
-use crate::components::{DateFilter, Empty, Pagination, ResultBadge, SelectField, enum_options, loaded, wire_names};
+use crate::components::{
+    DateFilter, Empty, Fetch, Pagination, ResultBadge, SelectField, enum_options, loaded, wire_names,
+};
 use crate::format;
 use crate::i18n::{enum_tr, t, tr};
 
@@ -81,7 +83,7 @@ pub fn ExecutionsPage() -> impl IntoView {
     let to = RwSignal::new(String::new());
     // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    let runs = LocalResource::new(move || {
+    let runs = Fetch::new(move || {
         let request = ListExecutionsQuery {
             page: Some(page.get()),
             per_page: Some(50),

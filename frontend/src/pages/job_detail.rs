@@ -15,16 +15,17 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params};
 use leptos_router::params::Params;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::app::{NotFound, use_session};
 use crate::components::{
-    CheckField, ComplianceBadge, CopyButton, Empty, EnumBadge, Field, FormError, FormState, OutcomeBadge, Pagination,
-    SelectField, StateBadge, action_error, confirm, enum_options, every, loaded, wire_names,
+    CheckField, ComplianceBadge, CopyButton, Empty, EnumBadge, Fetch, Field, FormError, FormState, Loading,
+    OutcomeBadge, Pagination, SelectField, StateBadge, Submit, action_error, confirm, enum_options, every, loaded,
+    wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
 use crate::pages::executions::ExecutionTable;
-use crate::pages::job_restore::{OfflineMedia, RestoreSection};
+use crate::pages::job_restore::JobPage;
 use crate::validate;
 
 /// The route's `:id`.
@@ -52,7 +53,7 @@ enum CopyChange {
     Remove(i64),
 }
 
-type CopyAction = Action<CopyChange, Result<(), ApiError>>;
+type CopyAction = Submit<CopyChange, ()>;
 
 /// What the copy form is doing: `Some(None)` adds a copy, `Some(Some(copy))` edits one.
 type Editing = RwSignal<Option<Option<CopyDto>>>;
@@ -64,7 +65,7 @@ fn JobDetail(job_id: i64) -> impl IntoView {
     // Kept here rather than in the copies table, so a reload does not close a form that is
     // being filled in.
     let editing: Editing = RwSignal::new(None);
-    let change_copies: CopyAction = Action::new_local(move |change: &CopyChange| {
+    let change_copies: CopyAction = Submit::new(move |change: &CopyChange| {
         let change = change.clone();
         async move {
             match change {
@@ -76,7 +77,7 @@ fn JobDetail(job_id: i64) -> impl IntoView {
             Ok(())
         }
     });
-    let delete_job = Action::new_local(move |_: &()| {
+    let delete_job = Submit::new(move |_: &()| {
         let navigate = navigate.clone();
         async move {
             api::delete_job(job_id).await?;
@@ -91,18 +92,19 @@ fn JobDetail(job_id: i64) -> impl IntoView {
         reload.track();
         change_copies.version().track();
     });
-    let job = LocalResource::new(move || {
+    let job = Fetch::new(move || {
         changes.track();
         api::get_job(job_id)
     });
-    let compliance = LocalResource::new(move || {
+    let compliance = Fetch::new(move || {
         changes.track();
         api::job_compliance(job_id)
     });
-    let copies = LocalResource::new(move || {
+    let copies = Fetch::new(move || {
         changes.track();
         api::list_copies(job_id)
     });
+    provide_context(JobPage { job_id, changes, copies });
     view! {
         <section>
             {move || loaded(job.get(), |job| view! { <JobHeader job=job reload=reload delete=delete_job/> })}
@@ -127,11 +129,33 @@ fn JobDetail(job_id: i64) -> impl IntoView {
                 </Show>
                 {move || editing.get().map(|copy| view! { <CopyForm copy=copy editing=editing change=change_copies/> })}
             </section>
-            <RestoreSection job_id=job_id changes=changes/>
-            <OfflineMedia copies=copies changes=changes/>
+            <RestoreAndMedia/>
             <JobAlerts job_id=job_id changes=changes/>
             <History job_id=job_id changes=changes/>
         </section>
+    }
+}
+
+/// The restore and offline-media sections (`JobPage` in context). Their code comes with the
+/// restore screens' module (`pages::job_restore_sections`), fetched once the page shows; the
+/// future runs in this component's owner, so the sections find the context and unmount with it.
+#[component]
+fn RestoreAndMedia() -> impl IntoView {
+    let ready = RwSignal::new(false);
+    let sections = StoredValue::new_local(None::<AnyView>);
+    leptos::task::spawn_local(ScopedFuture::new(async move {
+        let view = crate::pages::job_restore_sections().await;
+        // The page may have gone while the module loaded.
+        if sections.try_set_value(Some(view)).is_none() {
+            ready.try_set(true);
+        }
+    }));
+    move || {
+        if ready.get() {
+            sections.try_update_value(Option::take).flatten().unwrap_or_else(|| ().into_any())
+        } else {
+            view! { <Loading/> }.into_any()
+        }
     }
 }
 
@@ -142,7 +166,7 @@ fn open_copy_form(editing: Editing, change: CopyAction, copy: Option<CopyDto>) {
 }
 
 #[component]
-fn JobHeader(job: JobDto, reload: Trigger, delete: Action<(), Result<(), ApiError>>) -> impl IntoView {
+fn JobHeader(job: JobDto, reload: Trigger, delete: Submit<(), ()>) -> impl IntoView {
     let session = use_session();
     let id = job.id;
     let name = job.name.clone();
@@ -457,7 +481,7 @@ fn History(job_id: i64, changes: Signal<()>) -> impl IntoView {
     let result = RwSignal::new(String::new());
     // The result filter sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    let runs = LocalResource::new(move || {
+    let runs = Fetch::new(move || {
         changes.track();
         let query = ListExecutionsQuery {
             page: Some(page.get()),
@@ -493,7 +517,7 @@ fn History(job_id: i64, changes: Signal<()>) -> impl IntoView {
 /// The job's open alerts (firing and acknowledged), linking to each.
 #[component]
 fn JobAlerts(job_id: i64, changes: Signal<()>) -> impl IntoView {
-    let alerts = LocalResource::new(move || {
+    let alerts = Fetch::new(move || {
         changes.track();
         let query =
             ListAlertsQuery { job_id: Some(job_id), open: Some(true), per_page: Some(20), ..Default::default() };

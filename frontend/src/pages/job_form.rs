@@ -12,7 +12,8 @@ use leptos_router::hooks::{use_navigate, use_params};
 use crate::api::{self, ApiError};
 use crate::app::NotFound;
 use crate::components::{
-    CheckField, Debounce, ErrorBox, Field, FormError, FormState, Loading, SelectField, enum_options, loaded, wire_names,
+    CheckField, Debounce, ErrorBox, Fetch, Field, FormError, FormState, Loading, SelectField, Submit, enum_options,
+    loaded, wire_names,
 };
 use crate::i18n::{self, t, tr};
 use crate::pages::job_detail::JobPath;
@@ -152,7 +153,7 @@ pub fn EditJobPage() -> impl IntoView {
     let path = use_params::<JobPath>();
     move || match path.get() {
         Ok(JobPath { id }) => {
-            let job = LocalResource::new(move || api::get_job(id));
+            let job = Fetch::new(move || api::get_job(id));
             (move || loaded(job.get(), |job| view! { <JobForm job=Some(job)/> })).into_any()
         }
         Err(_) => view! { <NotFound/> }.into_any(),
@@ -168,7 +169,7 @@ fn JobForm(job: Option<JobDto>) -> impl IntoView {
     let navigate = use_navigate();
     let existing = job.as_ref().map(|j| j.id);
     let fields = JobFields::new(job.as_ref());
-    let save = Action::new_local(move |request: &JobSave| {
+    let save = Submit::new(move |request: &JobSave| {
         let request = request.clone();
         let navigate = navigate.clone();
         async move {
@@ -275,7 +276,7 @@ fn JobForm(job: Option<JobDto>) -> impl IntoView {
 /// cron or time zone field (`settled` is what they held then; see `JobForm`).
 #[component]
 fn CronPreview(settled: RwSignal<(String, String)>) -> impl IntoView {
-    let preview = LocalResource::new(move || {
+    let preview = Fetch::new(move || {
         let (cron, timezone) = settled.get();
         async move {
             if cron.trim().is_empty() || validate::cron(&cron).is_some() {

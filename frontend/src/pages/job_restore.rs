@@ -1,18 +1,19 @@
 //! The job page's restore and media sections: where the job stands on restore tests (the
 //! restore half of the "0" rule: outcome and reason, due date, latest test), its
-//! requirement with an edit form for operators, and the media of its offline copies.
+//! requirement with an edit form for operators, and the media of its offline copies. Built
+//! by the restore group's module (`pages::job_restore_sections`), not the job group's.
 
 use bms_types::jobs::{CopyDto, CopyType};
 use bms_types::media::ListMediaQuery;
 use bms_types::permissions::Permission;
 use bms_types::restore::{RestoreRequirementDto, RestoreRequirementRequest, RestoreStatusDto, RestoreTestType};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    Empty, EnumBadge, Field, FormError, FormState, MultiCheck, OutcomeBadge, detail, enum_options, loaded, wire_names,
+    Empty, EnumBadge, Fetch, Field, FormError, FormState, MultiCheck, OutcomeBadge, Submit, detail, enum_options,
+    loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
@@ -20,13 +21,36 @@ use crate::pages::media::MediaTable;
 use crate::pages::restore_tests::record_href;
 use crate::validate;
 
+/// What the job page hands its restore and media sections (through context: they are
+/// built by the restore group's module, see `pages::job_restore_sections`).
+#[derive(Clone, Copy)]
+pub struct JobPage {
+    /// The job.
+    pub job_id: i64,
+    /// Ticks on the page's reloads and copy changes.
+    pub changes: Signal<()>,
+    /// The job's copies, as the page loaded them.
+    pub copies: Fetch<Vec<CopyDto>>,
+}
+
+/// The job page's restore and offline-media sections.
+#[component]
+pub fn JobRestoreSections() -> impl IntoView {
+    use_context::<JobPage>().map(|page| {
+        view! {
+            <RestoreSection job_id=page.job_id changes=page.changes/>
+            <OfflineMedia copies=page.copies changes=page.changes/>
+        }
+    })
+}
+
 /// The restore section of the job page.
 #[component]
-pub fn RestoreSection(job_id: i64, changes: Signal<()>) -> impl IntoView {
+fn RestoreSection(job_id: i64, changes: Signal<()>) -> impl IntoView {
     let session = use_session();
     let editing = RwSignal::new(false);
     let saved = Trigger::new();
-    let status = LocalResource::new(move || {
+    let status = Fetch::new(move || {
         changes.track();
         saved.track();
         api::restore_status(job_id)
@@ -36,10 +60,10 @@ pub fn RestoreSection(job_id: i64, changes: Signal<()>) -> impl IntoView {
             <div class="page-head">
                 <h2>{tr("restore.section")}</h2>
                 <div class="page-actions">
-                    <Show when=move || session.can(Permission::Report)>
-                        <A href=record_href(Some(job_id)) attr:class="button" attr:data-testid="job-record-restore">{tr("restore.record")}</A>
-                    </Show>
-                    <A href=format!("/restore-tests?job_id={job_id}") attr:class="button secondary">{tr("restore.all_for_job")}</A>
+                    {session.can(Permission::Report).then(|| view! {
+                        <a href=record_href(Some(job_id)) class="button" data-testid="job-record-restore">{tr("restore.record")}</a>
+                    })}
+                    <a href=format!("/restore-tests?job_id={job_id}") class="button secondary">{tr("restore.all_for_job")}</a>
                 </div>
             </div>
             {move || loaded(status.get(), move |status| {
@@ -54,11 +78,11 @@ pub fn RestoreSection(job_id: i64, changes: Signal<()>) -> impl IntoView {
                         }.into_any()
                     } else {
                         view! {
-                            <Show when=move || session.can_operate()>
+                            {session.can_operate().then(|| view! {
                                 <button type="button" class="secondary" data-testid="restore-requirement-edit" on:click=move |_| editing.set(true)>
                                     {tr("restore.edit_requirement")}
                                 </button>
-                            </Show>
+                            })}
                         }.into_any()
                     }}
                 }
@@ -85,7 +109,7 @@ fn Standing(status: RestoreStatusDto) -> impl IntoView {
     let requirement = status.requirement.clone();
     let latest = status.latest_test.clone().map(|test| {
         view! {
-            <A href=format!("/restore-tests/{}", test.id)>"#" {test.id}</A> " "
+            <a href=format!("/restore-tests/{}", test.id)>"#" {test.id}</a> " "
             <EnumBadge kind="restore_result" value=test.result.as_str()/> " "
             {enum_label("restore_type", test.test_type.as_str())} " · " {format::datetime(test.finished_at)}
         }
@@ -136,7 +160,7 @@ fn RequirementForm(
     let rto = RwSignal::new(requirement.rto_target_minutes.map(|m| m.to_string()).unwrap_or_default());
     let types =
         RwSignal::new(requirement.counting_types.iter().map(|kind| kind.as_str().to_owned()).collect::<Vec<_>>());
-    let save = Action::new_local(move |request: &RestoreRequirementRequest| {
+    let save = Submit::new(move |request: &RestoreRequirementRequest| {
         let request = request.clone();
         async move {
             let saved = api::save_restore_requirement(job_id, &request).await?;
@@ -185,8 +209,8 @@ fn RequirementForm(
 
 /// The media of the job's offline copies, with their states.
 #[component]
-pub fn OfflineMedia(copies: LocalResource<Result<Vec<CopyDto>, ApiError>>, changes: Signal<()>) -> impl IntoView {
-    let media = LocalResource::new(move || {
+fn OfflineMedia(copies: Fetch<Vec<CopyDto>>, changes: Signal<()>) -> impl IntoView {
+    let media = Fetch::new(move || {
         changes.track();
         let offline: Vec<CopyDto> = copies
             .get()

@@ -9,7 +9,7 @@ use leptos_router::params::Params;
 
 use crate::api;
 use crate::app::use_session;
-use crate::components::{ComplianceBadge, SelectField, StateBadge, enum_options, paged_table, wire_names};
+use crate::components::{ComplianceBadge, Fetch, SelectField, StateBadge, enum_options, paged_table, wire_names};
 use crate::format;
 use crate::i18n::{enum_tr, tr};
 
@@ -40,7 +40,7 @@ pub fn JobListPage() -> impl IntoView {
     let job_type = RwSignal::new(url.job_type.unwrap_or_default());
     // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    let jobs = LocalResource::new(move || {
+    let jobs = Fetch::new(move || {
         let request = ListJobsQuery {
             page: Some(page.get()),
             per_page: Some(25),

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, SessionEnd};
 use crate::app::use_session;
-use crate::components::{Field, FormError, FormState};
+use crate::components::{Field, FormError, FormState, Submit};
 use crate::i18n::{self, Lang, tr};
 use crate::{format, validate};
 
@@ -18,7 +18,7 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let login = Action::new_local(move |(name, secret): &(String, String)| {
+    let login = Submit::new(move |(name, secret): &(String, String)| {
         let (name, secret) = (name.clone(), secret.clone());
         let navigate = navigate.clone();
         async move {
@@ -92,7 +92,7 @@ fn ChangePasswordForm(
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let change = Action::new_local(move |(old, chosen): &(String, String)| {
+    let change = Submit::new(move |(old, chosen): &(String, String)| {
         let (old, chosen) = (old.clone(), chosen.clone());
         let navigate = navigate.clone();
         async move {
@@ -109,7 +109,7 @@ fn ChangePasswordForm(
     });
     let form = FormState::new(change);
     // "Changed" shows after a successful change, until the next submit.
-    let done = move || !form.attempted() && change.value().with(|answer| matches!(answer, Some(Ok(()))));
+    let done = move || !form.attempted() && matches!(change.value(), Some(Ok(())));
     let username = move || session.user.with(|user| user.as_ref().map(|u| u.username.clone()).unwrap_or_default());
     let current_check = Signal::derive(move || validate::required(&current.get()).map(|c| c.message()));
     let new_check = Signal::derive(move || validate::new_password(&new.get(), &username()).map(|c| c.message()));

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    CheckField, CreateForm, Empty, Field, FormState, MultiCheck, SelectField, action_error, confirm, enum_options,
-    loaded, wire_names,
+    CheckField, CreateForm, Empty, Fetch, Field, FormState, MultiCheck, SelectField, Submit, action_error, confirm,
+    enum_options, loaded, wire_names,
 };
 use crate::format::{self, local_input, parse_local};
 use crate::i18n::{enum_label, t, tr};
@@ -39,9 +39,9 @@ const WINDOW_FIELDS: &[&str] = &[
 pub fn MaintenancePage() -> impl IntoView {
     let session = use_session();
     let include_ended = RwSignal::new(false);
-    let end = Action::new_local(|id: &i64| api::end_maintenance_window(*id));
+    let end = Submit::new(|id: &i64| api::end_maintenance_window(*id));
     let created = Trigger::new();
-    let windows = LocalResource::new(move || {
+    let windows = Fetch::new(move || {
         end.version().track();
         created.track();
         let query = ListMaintenanceWindowsQuery { include_ended: include_ended.get().then_some(true) };
@@ -91,7 +91,7 @@ pub fn MaintenancePage() -> impl IntoView {
 }
 
 #[component]
-fn WindowRow(window: MaintenanceWindowDto, end: Action<i64, Result<(), ApiError>>) -> impl IntoView {
+fn WindowRow(window: MaintenanceWindowDto, end: Submit<i64, ()>) -> impl IntoView {
     let session = use_session();
     let id = window.id;
     let scope = window.scope.as_str();
@@ -156,7 +156,7 @@ fn CreateWindow(on_created: Callback<()>) -> impl IntoView {
     let weekly_start = RwSignal::new("22:00".to_owned());
     let weekly_end = RwSignal::new("06:00".to_owned());
     let weekly_zone = RwSignal::new(format::local_zone_name());
-    let create = Action::new_local(move |request: &CreateMaintenanceWindowRequest| {
+    let create = Submit::new(move |request: &CreateMaintenanceWindowRequest| {
         let request = request.clone();
         async move {
             let window = api::create_maintenance_window(&request).await?;

@@ -5,15 +5,14 @@
 
 use bms_types::media::{CreateMediumRequest, ListMediaQuery, MediaKind, MediaState, MediumDto, UpdateMediumRequest};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query};
 use leptos_router::params::Params;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    CheckField, Empty, EnumBadge, ErrorBox, Field, FormError, FormState, Pagination, SelectField, TextAreaField,
-    chosen_files, data_table, enum_options, loaded, wire_names,
+    CheckField, Empty, EnumBadge, ErrorBox, Fetch, Field, FormError, FormState, Pagination, SelectField, Submit,
+    TextAreaField, chosen_files, data_table, enum_options, loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{self, enum_label, t, t_with, tr};
@@ -79,7 +78,7 @@ pub fn MediaTable(media: Vec<MediumDto>, #[prop(optional)] selected: Option<RwSi
                 <tr data-medium-id=id.to_string() data-state=state>
                     {check}
                     <td>
-                        <A href=format!("/media/{id}")>{label}</A>
+                        <a href=format!("/media/{id}")>{label}</a>
                         {medium.barcode.clone().map(|code| view! { " " <span class="muted">{code}</span> })}
                     </td>
                     <td>{kind}</td>
@@ -114,7 +113,7 @@ pub fn MediaPage() -> impl IntoView {
     let selected = RwSignal::new(Vec::<i64>::new());
     let creating = RwSignal::new(false);
     let changed = Trigger::new();
-    let media = LocalResource::new(move || {
+    let media = Fetch::new(move || {
         changed.track();
         let query = ListMediaQuery {
             page: Some(page.get()),
@@ -149,21 +148,23 @@ pub fn MediaPage() -> impl IntoView {
                     <button type="button" data-testid="media-print-selected" disabled=move || selected.with(Vec::is_empty) on:click=print>
                         {move || t_with("media.print_selected", &[("count", selected.with(Vec::len).to_string())])}
                     </button>
-                    <A href="/media/rotations" attr:class="button secondary">{tr("rotation.title")}</A>
+                    <a href="/media/rotations" class="button secondary">{tr("rotation.title")}</a>
                 </div>
             </div>
-            <Show when=move || session.can_operate()>
+            {session.can_operate().then(|| view! {
                 <div class="button-row">
-                    <Show when=move || creating.get() fallback=move || view! {
-                        <button type="button" id="new-medium" on:click=move |_| creating.set(true)>{tr("media.new")}</button>
-                    }>
-                        <MediumForm medium=None
-                            on_saved=Callback::new(move |_| { creating.set(false); changed.notify(); })
-                            on_cancel=Callback::new(move |()| creating.set(false))/>
-                    </Show>
+                    {move || if creating.get() {
+                        view! {
+                            <MediumForm medium=None
+                                on_saved=Callback::new(move |_| { creating.set(false); changed.notify(); })
+                                on_cancel=Callback::new(move |()| creating.set(false))/>
+                        }.into_any()
+                    } else {
+                        view! { <button type="button" id="new-medium" on:click=move |_| creating.set(true)>{tr("media.new")}</button> }.into_any()
+                    }}
                 </div>
                 <ImportMedia on_imported=Callback::new(move |()| changed.notify())/>
-            </Show>
+            })}
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 {text_filter("f-q", "common.search", search)}
                 <SelectField label="media.state" name="state" value=state blank="common.any" resets_page=page
@@ -229,7 +230,7 @@ pub fn MediumForm(medium: Option<MediumDto>, on_saved: Callback<MediumDto>, on_c
     let custodian = text(None);
     let notes = text(m.map(|m| m.notes.clone()));
     let copy = text(m.and_then(|m| m.copy_id).map(|id| id.to_string()));
-    let save = Action::new_local(move |change: &MediumSave| {
+    let save = Submit::new(move |change: &MediumSave| {
         let change = change.clone();
         async move {
             let medium = match change {
@@ -314,9 +315,9 @@ pub fn MediumForm(medium: Option<MediumDto>, on_saved: Callback<MediumDto>, on_c
                 <Field label="media.barcode" name="barcode" value=barcode form=form/>
                 <SelectField label="media.kind" name="media_kind" value=kind form=form
                     options=enum_options("media_kind", wire_names(MediaKind::ALL, MediaKind::as_str))/>
-                <Show when=move || kind.get() == MediaKind::Lto.as_str()>
+                {move || (kind.get() == MediaKind::Lto.as_str()).then(|| view! {
                     <Field label="media.lto_generation" name="lto_generation" value=generation form=form check=generation_check kind="number"/>
-                </Show>
+                })}
                 <Field label="media.capacity" name="capacity_bytes" value=capacity form=form check=capacity_check placeholder="18 TB" hint="media.capacity_hint"/>
                 <Field label="media.serial" name="serial" value=serial form=form/>
                 <Field label="media.purchase_date" name="purchase_date" value=purchased form=form check=purchased_check kind="date"/>
@@ -385,7 +386,7 @@ fn ImportMedia(on_imported: Callback<()>) -> impl IntoView {
     let csv = RwSignal::new(String::new());
     // The text the last dry run accepted: only that may be imported.
     let checked = RwSignal::new(None::<String>);
-    let run = Action::new_local(move |dry_run: &bool| {
+    let run = Submit::new(move |dry_run: &bool| {
         let (dry_run, text) = (*dry_run, csv.get_untracked());
         async move {
             let result = api::import_media(text.clone(), dry_run).await?;
@@ -411,9 +412,9 @@ fn ImportMedia(on_imported: Callback<()>) -> impl IntoView {
     let may_import =
         move || checked.with(|checked| checked.as_deref() == Some(csv.get().as_str())) && !run.pending().get();
     view! {
-        <Show when=move || open.get() fallback=move || view! {
-            <button type="button" class="secondary" id="import-media" on:click=move |_| open.set(true)>{tr("media.import")}</button>
-        }>
+        {move || if !open.get() {
+            view! { <button type="button" class="secondary" id="import-media" on:click=move |_| open.set(true)>{tr("media.import")}</button> }.into_any()
+        } else { view! {
             <section class="panel inset" data-testid="media-import">
                 <h2>{tr("media.import")}</h2>
                 <p class="hint">{tr("media.import_intro")}</p>
@@ -433,7 +434,7 @@ fn ImportMedia(on_imported: Callback<()>) -> impl IntoView {
                     </button>
                     <button type="button" class="secondary" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
                 </div>
-                {move || run.value().get().map(|answer| match answer {
+                {move || run.value().map(|answer| match answer {
                     Ok(result) => {
                         let key = if result.dry_run { "media.import_checked" } else { "media.import_done" };
                         let labels = result.labels.join(", ");
@@ -447,7 +448,7 @@ fn ImportMedia(on_imported: Callback<()>) -> impl IntoView {
                     Err(error) => import_refusal(error),
                 })}
             </section>
-        </Show>
+        }.into_any() }}
     }
 }
 
@@ -466,7 +467,7 @@ pub fn LabelsPage() -> impl IntoView {
     let ids = Memo::new(move |_| {
         url.get().ok().and_then(|url| url.ids).and_then(|ids| validate::split_ids(&ids)).unwrap_or_default()
     });
-    let sheet = LocalResource::new(move || {
+    let sheet = Fetch::new(move || {
         let ids = ids.get();
         async move { api::media_labels_html(&ids).await }
     });
@@ -482,7 +483,7 @@ pub fn LabelsPage() -> impl IntoView {
                 <h1>{tr("media.labels_title")}</h1>
                 <div class="page-actions">
                     <button type="button" data-testid="labels-print" disabled=move || ids.with(Vec::is_empty) on:click=print>{tr("media.print")}</button>
-                    <A href="/media" attr:class="button secondary">{tr("media.back")}</A>
+                    <a href="/media" class="button secondary">{tr("media.back")}</a>
                 </div>
             </div>
             {move || {

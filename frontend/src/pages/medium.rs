@@ -11,13 +11,12 @@ use bms_types::media::{
 use bms_types::permissions::Permission;
 use chrono::Days;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    Empty, EnumBadge, Field, FormError, FormState, SelectField, action_error, data_table, detail, enum_options, loaded,
-    save_blob, wire_names,
+    Empty, EnumBadge, Fetch, Field, FormError, FormState, SelectField, Submit, action_error, data_table, detail,
+    enum_options, loaded, save_blob, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, tr};
@@ -49,16 +48,21 @@ pub fn MediumPage() -> impl IntoView {
 #[component]
 fn MediumDetail(medium_id: i64) -> impl IntoView {
     let session = use_session();
+    // The role does not change while a page is shown (signing out leaves it).
+    let operator = session.can_operate();
     let reload = Trigger::new();
-    // The custody chain carries the medium itself: one request for the whole page.
-    let chain = LocalResource::new(move || {
+    // The custody chain carries the medium itself; the QR code comes along (a missing
+    // image does not fail the page).
+    let chain = Fetch::new(move || {
         reload.track();
-        api::media_custody(medium_id)
+        async move {
+            let (chain, qr) = futures::join!(api::media_custody(medium_id), api::medium_qr_svg(medium_id));
+            chain.map(|chain| (chain, qr.ok()))
+        }
     });
-    let qr = LocalResource::new(move || api::medium_qr_svg(medium_id));
     let acting = RwSignal::new(None::<MediaAction>);
     let editing = RwSignal::new(false);
-    let export = Action::new_local(move |label: &String| {
+    let export = Submit::new(move |label: &String| {
         let name = format!("{label}-custody.csv");
         async move {
             let file = api::media_custody_csv(medium_id).await?;
@@ -73,7 +77,7 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
     });
     view! {
         <section>
-            {move || loaded(chain.get(), move |chain: CustodyChain| {
+            {move || loaded(chain.get(), move |(chain, qr): (CustodyChain, Option<String>)| {
                 let medium = chain.medium.clone();
                 let (label, overdue) = (medium.label.clone(), medium.overdue);
                 let state = medium.state.as_str();
@@ -100,12 +104,12 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
                             {overdue.then(|| view! { " " <span class="badge overdue">{tr("media.overdue")}</span> })}
                         </h1>
                         <div class="page-actions">
-                            <A href=format!("/media/labels?ids={medium_id}") attr:class="button secondary">{tr("media.print_label")}</A>
-                            <Show when=move || session.can_operate() && !editing.get()>
+                            <a href=format!("/media/labels?ids={medium_id}") class="button secondary">{tr("media.print_label")}</a>
+                            {move || (operator && !editing.get()).then(|| view! {
                                 <button type="button" class="secondary" on:click=move |_| { acting.set(None); editing.set(true); }>{tr("common.edit")}</button>
-                            </Show>
+                            })}
                             <button type="button" class="secondary" on:click=move |_| reload.notify()>{tr("common.refresh")}</button>
-                            <A href="/media" attr:class="button secondary">{tr("media.back")}</A>
+                            <a href="/media" class="button secondary">{tr("media.back")}</a>
                         </div>
                     </div>
                     {move || editing.get().then(|| view! {
@@ -151,7 +155,7 @@ fn MediumDetail(medium_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn MediumFields(medium: MediumDto, qr: LocalResource<Result<String, ApiError>>) -> impl IntoView {
+fn MediumFields(medium: MediumDto, qr: Option<String>) -> impl IntoView {
     let loan = medium.loan.clone().map(|loan| {
         view! {
             <div class="notice" class:bad=medium.overdue data-testid="medium-loan">
@@ -163,14 +167,11 @@ fn MediumFields(medium: MediumDto, qr: LocalResource<Result<String, ApiError>>) 
             </div>
         }
     });
-    let qr_image = move || {
-        qr.get().and_then(Result::ok).map(|svg| {
-            // A data URL: the SVG came with the bearer token, so a plain `src` could not load it.
-            let source =
-                format!("data:image/svg+xml;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&svg)));
-            view! { <img class="qr" src=source alt=t("media.qr") data-testid="medium-qr"/> }
-        })
-    };
+    let qr_image = qr.map(|svg| {
+        // A data URL: the SVG came with the bearer token, so a plain `src` could not load it.
+        let source = format!("data:image/svg+xml;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&svg)));
+        view! { <img class="qr" src=source alt=t("media.qr") data-testid="medium-qr"/> }
+    });
     view! {
         <section class="panel" data-testid="medium-fields">
             {loan}
@@ -189,7 +190,7 @@ fn MediumFields(medium: MediumDto, qr: LocalResource<Result<String, ApiError>>) 
                     <dt>{tr("media.rotation_set")}</dt>
                     <dd>
                         {medium.rotation_id.map(|id| view! {
-                            <A href=format!("/media/rotations/{id}")>{medium.rotation_set.clone().unwrap_or_else(|| format!("#{id}"))}</A>
+                            <a href=format!("/media/rotations/{id}")>{medium.rotation_set.clone().unwrap_or_else(|| format!("#{id}"))}</a>
                         })}
                     </dd>
                     {detail("media.updated_at", format::datetime(medium.updated_at))}
@@ -236,7 +237,7 @@ fn ActionForm(action: MediaAction, medium: MediumDto, done: Callback<()>, cancel
     let two_weeks = format::today().checked_add_days(Days::new(14)).map(|day| day.to_string()).unwrap_or_default();
     let expected = RwSignal::new(two_weeks);
     let condition = RwSignal::new(MediaCondition::Good.as_str().to_owned());
-    let change = Action::new_local(move |(endpoint, body): &Change| {
+    let change = Submit::new(move |(endpoint, body): &Change| {
         let (endpoint, body) = (*endpoint, body.clone());
         async move {
             let medium = api::medium_change(medium_id, endpoint, body).await?;
@@ -390,7 +391,11 @@ fn Custody(records: Vec<CustodyRecordDto>) -> impl IntoView {
         .into_iter()
         .map(|record| {
             let action = record.action.as_str();
-            let change = |from: &str, to: &str| (from != to).then(|| format!("{from} → {to}"));
+            let change = |from: &str, to: &str| match (from.is_empty(), from == to) {
+                (_, true) => None,
+                (true, false) => Some(to.to_owned()),
+                (false, false) => Some(format!("{from} → {to}")),
+            };
             let mut facts = Vec::new();
             if let Some(text) = change(&record.from_location, &record.to_location) {
                 facts.push(format!("{}: {text}", t("media.location")));
@@ -436,7 +441,7 @@ fn Runs(runs: Vec<MediumExecutionDto>) -> impl IntoView {
             view! {
                 <tr data-execution-id=run.execution_id.to_string()>
                     <td>"#" {run.execution_id}</td>
-                    <td><A href=format!("/jobs/{}", run.job_id)>{run.job_name.clone()}</A></td>
+                    <td><a href=format!("/jobs/{}", run.job_id)>{run.job_name.clone()}</a></td>
                     <td>{result.map(|result| view! { <EnumBadge kind="result" value=result/> })}</td>
                     <td>{format::maybe_datetime(run.finished_at)}</td>
                     <td class="bad">{move || warning.as_deref().map(rule_text)}</td>

@@ -14,8 +14,8 @@ use leptos_router::params::Params;
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    CheckField, Empty, EnumBadge, Field, FormError, FormState, MultiCheck, Pagination, SelectField, TextAreaField,
-    action_error, confirm, enum_options, loaded, wire_names,
+    CheckField, Empty, EnumBadge, Fetch, Field, FormError, FormState, MultiCheck, Pagination, SelectField, Submit,
+    TextAreaField, action_error, confirm, enum_options, loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
@@ -91,7 +91,7 @@ enum ChannelChange {
 pub fn ChannelsPage() -> impl IntoView {
     let session = use_session();
     let editing: ChannelEditing = RwSignal::new(None);
-    let change = Action::new_local(move |change: &ChannelChange| {
+    let change = Submit::new(move |change: &ChannelChange| {
         let change = change.clone();
         async move {
             match change {
@@ -102,8 +102,8 @@ pub fn ChannelsPage() -> impl IntoView {
             Ok::<_, ApiError>(())
         }
     });
-    let test = Action::new_local(|id: &i64| api::test_channel(*id));
-    let channels = LocalResource::new(move || {
+    let test = Submit::new(|id: &i64| api::test_channel(*id));
+    let channels = Fetch::new(move || {
         change.version().track();
         api::list_channels()
     });
@@ -115,7 +115,7 @@ pub fn ChannelsPage() -> impl IntoView {
         <section>
             <div class="page-head"><h1>{tr("nav.notifications")}</h1></div>
             <NotificationTabs/>
-            {move || test.value().get().and_then(Result::ok).map(|delivery| view! {
+            {move || test.value().and_then(Result::ok).map(|delivery| view! {
                 <div class="notice ok" role="status" data-testid="channel-test-queued">
                     {move || t_with("channels.test_queued", &[("channel", delivery.channel_name.clone()), ("id", delivery.id.to_string())])}
                     " " <A href=format!("/notifications/deliveries?channel_id={}", delivery.channel_id)>{tr("deliveries.title")}</A>
@@ -203,7 +203,7 @@ pub fn ChannelsPage() -> impl IntoView {
 fn ChannelForm(
     channel: Option<ChannelDto>,
     editing: ChannelEditing,
-    change: Action<ChannelChange, Result<(), ApiError>>,
+    change: Submit<ChannelChange, ()>,
 ) -> impl IntoView {
     let existing = channel.as_ref().map(|channel| channel.id);
     let secret_set = {
@@ -373,7 +373,7 @@ fn channel_names(channels: &[ChannelDto], ids: &[i64]) -> String {
 pub fn RoutesPage() -> impl IntoView {
     let session = use_session();
     let editing: RouteEditing = RwSignal::new(None);
-    let change = Action::new_local(move |change: &RouteChange| {
+    let change = Submit::new(move |change: &RouteChange| {
         let change = change.clone();
         async move {
             match change {
@@ -384,11 +384,11 @@ pub fn RoutesPage() -> impl IntoView {
             Ok::<_, ApiError>(())
         }
     });
-    let routes = LocalResource::new(move || {
+    let routes = Fetch::new(move || {
         change.version().track();
         api::list_routes()
     });
-    let channels = LocalResource::new(api::list_channels);
+    let channels = Fetch::new(api::list_channels);
     let channel_list =
         Signal::derive(move || channels.get().and_then(Result::ok).map(|list| list.data).unwrap_or_default());
     let open_form = move |route: Option<RouteDto>| {
@@ -508,7 +508,7 @@ fn optional_text(value: Option<i64>) -> String {
 fn RouteForm(
     route: Option<RouteDto>,
     editing: RouteEditing,
-    change: Action<RouteChange, Result<(), ApiError>>,
+    change: Submit<RouteChange, ()>,
     channels: Signal<Vec<ChannelDto>>,
 ) -> impl IntoView {
     let existing = route.as_ref().map(|route| route.id);
@@ -667,7 +667,7 @@ pub fn DeliveriesPage() -> impl IntoView {
     let channel = RwSignal::new(url.channel_id.map(|id| id.to_string()).unwrap_or_default());
     let alert = RwSignal::new(url.alert_id);
     let page = RwSignal::new(1u32);
-    let channels = LocalResource::new(api::list_channels);
+    let channels = Fetch::new(api::list_channels);
     let channel_options = Signal::derive(move || {
         channels
             .get()
@@ -675,7 +675,7 @@ pub fn DeliveriesPage() -> impl IntoView {
             .map(|list| list.data.into_iter().map(|c| (c.id.to_string(), c.name)).collect())
             .unwrap_or_default()
     });
-    let deliveries = LocalResource::new(move || {
+    let deliveries = Fetch::new(move || {
         let query = ListDeliveriesQuery {
             page: Some(page.get()),
             per_page: Some(50),
@@ -760,8 +760,8 @@ pub fn DeliveriesPage() -> impl IntoView {
 /// The signed-in person's notification preferences (`/me/notifications`).
 #[component]
 pub fn MyNotificationsPage() -> impl IntoView {
-    let preferences = LocalResource::new(api::my_notifications);
-    let routes = LocalResource::new(api::list_routes);
+    let preferences = Fetch::new(api::my_notifications);
+    let routes = Fetch::new(api::list_routes);
     view! {
         <section class="panel narrow wide">
             <h1>{tr("my_notifications.title")}</h1>
@@ -785,7 +785,7 @@ fn PreferencesForm(current: NotificationPreferencesDto, routes: Signal<Vec<(Stri
     let language = RwSignal::new(current.language.as_str().to_owned());
     let opt_out = RwSignal::new(current.email_opt_out);
     let subscribed = RwSignal::new(current.subscribed_route_ids.iter().map(i64::to_string).collect::<Vec<_>>());
-    let save = Action::new_local(|preferences: &NotificationPreferencesDto| {
+    let save = Submit::new(|preferences: &NotificationPreferencesDto| {
         let preferences = preferences.clone();
         async move { api::save_my_notifications(&preferences).await }
     });
@@ -809,7 +809,7 @@ fn PreferencesForm(current: NotificationPreferencesDto, routes: Signal<Vec<(Stri
             <MultiCheck label="my_notifications.routes" name="subscribed_route_ids" value=subscribed form=form options=routes
                 hint="my_notifications.routes_hint"/>
             <FormError form=form/>
-            {move || save.value().get().and_then(Result::ok).filter(|_| !save.pending().get()).map(|_| view! {
+            {move || save.value().and_then(Result::ok).filter(|_| !save.pending().get()).map(|_| view! {
                 <div class="notice ok" role="status">{tr("my_notifications.saved")}</div>
             })}
             <button type="submit" disabled=move || form.busy()>{tr("common.save")}</button>

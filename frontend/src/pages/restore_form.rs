@@ -6,13 +6,13 @@
 use bms_types::restore::{AttachmentDto, CreateRestoreTestRequest, RestoreTestDto, RestoreTestResult, RestoreTestType};
 use chrono::Utc;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query;
 use leptos_router::params::Params;
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    Field, FormError, FormState, SelectField, TextAreaField, chosen_files, data_table, enum_options, wire_names,
+    Fetch, Field, FormError, FormState, SelectField, Submit, TextAreaField, chosen_files, data_table, enum_options,
+    wire_names,
 };
 use crate::format;
 use crate::i18n::{self, t, t_with, tr};
@@ -71,7 +71,7 @@ pub fn RecordRestoreTestPage() -> impl IntoView {
     let issues = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let record = Action::new_local(move |request: &CreateRestoreTestRequest| {
+    let record = Submit::new(move |request: &CreateRestoreTestRequest| {
         let request = request.clone();
         // Read now: the input is gone once the answer replaces the form.
         let chosen = chosen_files(file_input);
@@ -87,7 +87,7 @@ pub fn RecordRestoreTestPage() -> impl IntoView {
         }
     });
     let form = FormState::new(record);
-    let copies = LocalResource::new(move || {
+    let copies = Fetch::new(move || {
         let job_id = job.get().parse::<i64>().ok();
         async move {
             match job_id {
@@ -163,12 +163,12 @@ pub fn RecordRestoreTestPage() -> impl IntoView {
         };
         record.dispatch_local(request);
     };
-    let recorded = move || record.value().get().and_then(Result::ok);
+    let recorded = move || record.value().and_then(Result::ok);
     view! {
         <section>
             <div class="page-head">
                 <h1>{tr("restore.new_title")}</h1>
-                <A href="/restore-tests" attr:class="button secondary">{tr("restore.back")}</A>
+                <a href="/restore-tests" class="button secondary">{tr("restore.back")}</a>
             </div>
             <Show
                 when=move || recorded().is_none()
@@ -241,9 +241,9 @@ fn RecordedPanel(recorded: Recorded, again: Callback<()>) -> impl IntoView {
             </div>
             {data_table("uploads", &["restore.file", "restore.size", "restore.sha256"], rows)}
             <div class="button-row">
-                <A href=format!("/restore-tests/{id}") attr:class="button" attr:data-testid="restore-recorded-link">{tr("restore.open_test")}</A>
-                <A href=format!("/jobs/{job_id}") attr:class="button secondary">{tr("restore.open_job")}</A>
-                <A href=record_href(Some(job_id)) attr:class="button secondary" on:click=move |_| again.run(())>{tr("restore.record_another")}</A>
+                <a href=format!("/restore-tests/{id}") class="button" data-testid="restore-recorded-link">{tr("restore.open_test")}</a>
+                <a href=format!("/jobs/{job_id}") class="button secondary">{tr("restore.open_job")}</a>
+                <a href=record_href(Some(job_id)) class="button secondary" on:click=move |_| again.run(())>{tr("restore.record_another")}</a>
             </div>
         </section>
     }

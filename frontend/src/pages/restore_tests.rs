@@ -8,15 +8,14 @@ use bms_types::restore::{
     AttachmentDto, ListRestoreTestsQuery, RestoreCalendarEntry, RestoreTestDto, RestoreTestResult, RestoreTestType,
 };
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query;
 use leptos_router::params::Params;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    DateFilter, Empty, EnumBadge, SelectField, action_error, data_table, detail, enum_options, loaded, paged_table,
-    save_blob, wire_names,
+    DateFilter, Empty, EnumBadge, Fetch, SelectField, Submit, action_error, data_table, detail, enum_options, loaded,
+    paged_table, save_blob, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, enum_tr, t, t_with, tr};
@@ -33,7 +32,7 @@ pub struct RestoreListUrl {
 
 /// Every job as a select option (id, name), for the list filter and the record form.
 pub fn job_options() -> Signal<Vec<(String, String)>> {
-    let jobs = LocalResource::new(|| {
+    let jobs = Fetch::new(|| {
         let query = ListJobsQuery { per_page: Some(200), sort: Some("name".to_owned()), ..Default::default() };
         async move { api::list_jobs(&query).await }
     });
@@ -75,7 +74,7 @@ pub fn RestoreTestsPage() -> impl IntoView {
     let to = RwSignal::new(String::new());
     // Every filter below sets the page back to 1 as it changes (see `components::lists`).
     let page = RwSignal::new(1u32);
-    let tests = LocalResource::new(move || {
+    let tests = Fetch::new(move || {
         let query = ListRestoreTestsQuery {
             page: Some(page.get()),
             per_page: Some(50),
@@ -92,14 +91,14 @@ pub fn RestoreTestsPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{tr("restore.title")}</h1>
                 <div class="page-actions">
-                    <A href="/restore-tests/calendar" attr:class="button secondary" attr:data-testid="restore-calendar-link">
+                    <a href="/restore-tests/calendar" class="button secondary" data-testid="restore-calendar-link">
                         {tr("restore.calendar")}
-                    </A>
-                    <Show when=move || session.can(Permission::Report)>
-                        <A href=move || record_href(job.get().parse().ok()) attr:class="button" attr:data-testid="restore-new">
+                    </a>
+                    {session.can(Permission::Report).then(|| view! {
+                        <a href=move || record_href(job.get().parse().ok()) class="button" data-testid="restore-new">
                             {tr("restore.record")}
-                        </A>
-                    </Show>
+                        </a>
+                    })}
                 </div>
             </div>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
@@ -130,9 +129,9 @@ fn restore_row(test: RestoreTestDto) -> impl IntoView {
     let (achieved, target, met) = (test.rto_achieved_minutes, test.rto_target_minutes, test.rto_met);
     view! {
         <tr data-restore-test-id=id.to_string() data-result=test.result.as_str()>
-            <td><A href=format!("/restore-tests/{id}")>"#" {id}</A></td>
+            <td><a href=format!("/restore-tests/{id}")>"#" {id}</a></td>
             <td>{format::datetime(test.finished_at)}</td>
-            <td><A href=format!("/jobs/{}", test.job_id)>{test.job_name.clone()}</A></td>
+            <td><a href=format!("/jobs/{}", test.job_id)>{test.job_name.clone()}</a></td>
             <td>{enum_tr("restore_type", test.test_type.as_str())}</td>
             <td><EnumBadge kind="restore_result" value=test.result.as_str()/></td>
             <td>{move || rto_summary(achieved, target, met)}</td>
@@ -150,7 +149,7 @@ pub fn RestoreTestPage() -> impl IntoView {
 
 #[component]
 fn RestoreTestDetail(test_id: i64) -> impl IntoView {
-    let test = LocalResource::new(move || api::get_restore_test(test_id));
+    let test = Fetch::new(move || api::get_restore_test(test_id));
     view! { <section>{move || loaded(test.get(), |test| view! { <RestoreTestView test=test/> })}</section> }
 }
 
@@ -172,15 +171,15 @@ fn RestoreTestView(test: RestoreTestDto) -> impl IntoView {
                 <span data-testid="restore-result" data-result=test.result.as_str()><EnumBadge kind="restore_result" value=test.result.as_str()/></span>
             </h1>
             <div class="page-actions">
-                <Show when=move || session.can(Permission::Report)>
-                    <A href=record_href(Some(job_id)) attr:class="button">{tr("restore.record_another")}</A>
-                </Show>
-                <A href="/restore-tests" attr:class="button secondary">{tr("restore.back")}</A>
+                {session.can(Permission::Report).then(|| view! {
+                    <a href=record_href(Some(job_id)) class="button">{tr("restore.record_another")}</a>
+                })}
+                <a href="/restore-tests" class="button secondary">{tr("restore.back")}</a>
             </div>
         </div>
         <section class="panel">
             <dl class="details grid" data-testid="restore-fields">
-                <dt>{tr("restore.job")}</dt><dd><A href=format!("/jobs/{job_id}")>{test.job_name.clone()}</A></dd>
+                <dt>{tr("restore.job")}</dt><dd><a href=format!("/jobs/{job_id}")>{test.job_name.clone()}</a></dd>
                 {detail("restore.copy", test.copy_id.map_or_else(|| "—".to_owned(), |id| format!("#{id}")))}
                 {detail("restore.test_type", enum_label("restore_type", test.test_type.as_str()))}
                 {detail("restore.started_at", format::maybe_datetime(test.started_at))}
@@ -205,8 +204,8 @@ fn RestoreTestView(test: RestoreTestDto) -> impl IntoView {
 /// The evidence files, each with its SHA-256; a download button for those who may read evidence.
 #[component]
 pub fn Attachments(test_id: i64, attachments: Vec<AttachmentDto>) -> impl IntoView {
-    let session = use_session();
-    let download = Action::new_local(move |(id, name): &(i64, String)| {
+    let evidence = use_session().can(Permission::ReadEvidence);
+    let download = Submit::new(move |(id, name): &(i64, String)| {
         let (id, name) = (*id, name.clone());
         async move {
             let file = api::download_attachment(test_id, id).await?;
@@ -229,7 +228,7 @@ pub fn Attachments(test_id: i64, attachments: Vec<AttachmentDto>) -> impl IntoVi
                     <td><code class="hash" data-testid="attachment-sha256">{file.sha256.clone()}</code></td>
                     <td>{file.uploaded_by.clone()} " · " {format::datetime(file.uploaded_at)}</td>
                     <td class="actions">
-                        <Show when=move || session.can(Permission::ReadEvidence)>
+                        {evidence.then(|| view! {
                             <button type="button" class="secondary" data-testid="attachment-download" disabled=move || download.pending().get()
                                 on:click={
                                     let name = name.clone();
@@ -237,7 +236,7 @@ pub fn Attachments(test_id: i64, attachments: Vec<AttachmentDto>) -> impl IntoVi
                                 }>
                                 {tr("restore.download")}
                             </button>
-                        </Show>
+                        })}
                     </td>
                 </tr>
             }
@@ -261,7 +260,7 @@ pub fn RestoreCalendarPage() -> impl IntoView {
             .map(|n| ((*n).to_owned(), t_with("restore.days", &[("days", (*n).to_owned())])))
             .collect()
     });
-    let calendar = LocalResource::new(move || {
+    let calendar = Fetch::new(move || {
         let days = days.get().parse().unwrap_or(90);
         async move { api::restore_calendar(days).await }
     });
@@ -271,7 +270,7 @@ pub fn RestoreCalendarPage() -> impl IntoView {
                 <h1>{tr("restore.calendar_title")}</h1>
                 <div class="page-actions">
                     <button type="button" class="secondary" on:click=move |_| calendar.refetch()>{tr("common.refresh")}</button>
-                    <A href="/restore-tests" attr:class="button secondary">{tr("restore.back")}</A>
+                    <a href="/restore-tests" class="button secondary">{tr("restore.back")}</a>
                 </div>
             </div>
             <p class="muted">{tr("restore.calendar_intro")}</p>
@@ -300,20 +299,20 @@ fn calendar_row(entry: RestoreCalendarEntry) -> impl IntoView {
     };
     let latest = entry.latest_test_id.map(|id| {
         view! {
-            <A href=format!("/restore-tests/{id}")>"#" {id}</A> " "
+            <a href=format!("/restore-tests/{id}")>"#" {id}</a> " "
             {entry.latest_result.map(|result| view! { <EnumBadge kind="restore_result" value=result.as_str()/> })}
         }
     });
     view! {
         <tr data-job-id=job_id.to_string() data-status=status>
-            <td><A href=format!("/jobs/{job_id}")>{entry.job_name.clone()}</A></td>
+            <td><a href=format!("/jobs/{job_id}")>{entry.job_name.clone()}</a></td>
             <td>{entry.due_on.to_string()}</td>
             <td><EnumBadge kind="restore_due" value=status/></td>
             <td>{latest}</td>
             <td class="actions">
-                <Show when=move || session.can(Permission::Report)>
-                    <A href=record_href(Some(job_id)) attr:class="button" attr:data-testid="calendar-record">{tr("restore.record")}</A>
-                </Show>
+                {session.can(Permission::Report).then(|| view! {
+                    <a href=record_href(Some(job_id)) class="button" data-testid="calendar-record">{tr("restore.record")}</a>
+                })}
             </td>
         </tr>
     }

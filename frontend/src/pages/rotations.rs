@@ -1,20 +1,20 @@
 //! Media rotation: the schemes (grandfather-father-son, Tower of Hanoi, round robin) with
-//! their parameters, created and changed by administrators; a scheme's calendar (the set
+//! their parameters, created and deleted by administrators; a scheme's calendar (the set
 //! to use each day, when it is needed again, its media) and which media are in which set.
 
 use bms_types::alerts::Weekday;
-use bms_types::media::{AssignRotationSetRequest, ListMediaQuery, RotationCalendarQuery, RotationDto, RotationRequest};
-use bms_types::permissions::Permission;
+use bms_types::media::{
+    AssignRotationSetRequest, ListMediaQuery, MediumDto, RotationCalendarQuery, RotationDto, RotationRequest,
+};
 use bms_types::rotation::{MAX_HANOI_SETS, MAX_PERIOD_DAYS, MAX_SETS, RotationScheme};
 use chrono::Datelike;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::app::use_session;
 use crate::components::{
-    CheckField, DateFilter, Empty, EnumBadge, Field, FormError, FormState, SelectField, action_error, confirm,
-    data_table, enum_options, loaded, wire_names,
+    CheckField, DateFilter, Empty, EnumBadge, Fetch, Field, FormError, FormState, SelectField, Submit, action_error,
+    confirm, data_table, enum_options, loaded, wire_names,
 };
 use crate::format;
 use crate::i18n::{enum_label, t, t_with, tr};
@@ -52,11 +52,12 @@ pub fn scheme_summary(scheme: &RotationScheme) -> String {
 /// The rotation schemes.
 #[component]
 pub fn RotationsPage() -> impl IntoView {
-    let session = use_session();
+    // The role does not change while a page is shown (signing out leaves it).
+    let admin = use_session().is_admin();
     let creating = RwSignal::new(false);
     let changed = Trigger::new();
-    let delete = Action::new_local(|id: &i64| api::delete_rotation(*id));
-    let rotations = LocalResource::new(move || {
+    let delete = Submit::new(|id: &i64| api::delete_rotation(*id));
+    let rotations = Fetch::new(move || {
         changed.track();
         delete.version().track();
         api::list_rotations()
@@ -65,19 +66,21 @@ pub fn RotationsPage() -> impl IntoView {
         <section>
             <div class="page-head">
                 <h1>{tr("rotation.title")}</h1>
-                <A href="/media" attr:class="button secondary">{tr("media.back")}</A>
+                <a href="/media" class="button secondary">{tr("media.back")}</a>
             </div>
             <p class="muted">{tr("rotation.intro")}</p>
             {action_error(delete)}
-            <Show when=move || session.is_admin()>
-                <Show when=move || creating.get() fallback=move || view! {
+            {move || match (admin, creating.get()) {
+                (false, _) => ().into_any(),
+                (true, false) => view! {
                     <button type="button" id="new-rotation" on:click=move |_| creating.set(true)>{tr("rotation.new")}</button>
-                }>
-                    <RotationForm rotation=None
+                }.into_any(),
+                (true, true) => view! {
+                    <RotationForm
                         on_saved=Callback::new(move |()| { creating.set(false); changed.notify(); })
                         on_cancel=Callback::new(move |()| creating.set(false))/>
-                </Show>
-            </Show>
+                }.into_any(),
+            }}
             {move || loaded(rotations.get(), move |list| {
                 if list.data.is_empty() {
                     return view! { <Empty key="rotation.empty"/> }.into_any();
@@ -92,15 +95,15 @@ pub fn RotationsPage() -> impl IntoView {
                     };
                     view! {
                         <tr data-rotation-id=id.to_string()>
-                            <td><A href=format!("/media/rotations/{id}")>{rotation.name.clone()}</A></td>
+                            <td><a href=format!("/media/rotations/{id}")>{rotation.name.clone()}</a></td>
                             <td>{summary}</td>
                             <td>{rotation.start_date.to_string()}</td>
                             <td>{rotation.copy_id.map(|copy| format!("#{copy}")).unwrap_or_default()}</td>
                             <td>{rotation.sets.join(" ")}</td>
                             <td class="actions">
-                                <Show when=move || session.is_admin()>
+                                {admin.then(|| view! {
                                     <button type="button" class="danger" on:click=ask_delete.clone()>{tr("common.delete")}</button>
-                                </Show>
+                                })}
                             </td>
                         </tr>
                     }
@@ -117,32 +120,20 @@ const ROTATION_FIELDS: &[&str] =
 
 /// A new rotation (`None`) or the whole of one, replaced.
 #[component]
-fn RotationForm(rotation: Option<RotationDto>, on_saved: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
-    let existing = rotation.as_ref().map(|rotation| rotation.id);
+fn RotationForm(on_saved: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
     let number = |value: u32| RwSignal::new(value.to_string());
-    let (kind, daily, weekly, monthly, weekly_day, skip_weekends, sets, period_days) =
-        match rotation.as_ref().map(|r| &r.scheme) {
-            Some(RotationScheme::Gfs { daily, weekly, monthly, weekly_day, skip_weekends }) => {
-                ("gfs", *daily, *weekly, *monthly, *weekly_day, *skip_weekends, 4, 7)
-            }
-            Some(RotationScheme::TowerOfHanoi { sets }) => ("tower_of_hanoi", 5, 4, 12, Weekday::Fri, true, *sets, 7),
-            Some(RotationScheme::RoundRobin { sets, period_days }) => {
-                ("round_robin", 5, 4, 12, Weekday::Fri, true, *sets, *period_days)
-            }
-            None => ("gfs", 5, 4, 12, Weekday::Fri, true, 4, 7),
-        };
-    let kind = RwSignal::new(kind.to_owned());
-    let (daily, weekly, monthly, sets, period_days) =
-        (number(daily), number(weekly), number(monthly), number(sets), number(period_days));
-    let weekly_day = RwSignal::new(weekly_day.as_str().to_owned());
-    let skip_weekends = RwSignal::new(skip_weekends);
-    let name = RwSignal::new(rotation.as_ref().map(|r| r.name.clone()).unwrap_or_default());
-    let start = RwSignal::new(rotation.as_ref().map_or_else(format::today, |r| r.start_date).to_string());
-    let copy = RwSignal::new(rotation.as_ref().and_then(|r| r.copy_id).map(|id| id.to_string()).unwrap_or_default());
-    let save = Action::new_local(move |request: &RotationRequest| {
+    // A common starting point: GFS with a week of daily sets, four weekly, a year of monthly.
+    let kind = RwSignal::new("gfs".to_owned());
+    let (daily, weekly, monthly, sets, period_days) = (number(5), number(4), number(12), number(4), number(7));
+    let weekly_day = RwSignal::new(Weekday::Fri.as_str().to_owned());
+    let skip_weekends = RwSignal::new(true);
+    let name = RwSignal::new(String::new());
+    let start = RwSignal::new(format::today().to_string());
+    let copy = RwSignal::new(String::new());
+    let save = Submit::new(move |request: &RotationRequest| {
         let request = request.clone();
         async move {
-            let saved = api::save_rotation(existing, &request).await?;
+            let saved = api::create_rotation(&request).await?;
             on_saved.run(());
             Ok::<_, ApiError>(saved)
         }
@@ -202,10 +193,9 @@ fn RotationForm(rotation: Option<RotationDto>, on_saved: Callback<()>, on_cancel
             copy_id: validate::parse_optional(&copy.get_untracked()),
         });
     };
-    let is = move |of_kind: &'static str| move || kind.get() == of_kind;
     view! {
         <form class="panel inset" id="rotation-form" on:submit=submit novalidate=true>
-            <h2>{tr(if existing.is_some() { "rotation.edit" } else { "rotation.new" })}</h2>
+            <h2>{tr("rotation.new")}</h2>
             <div class="form-grid">
                 <Field label="rotation.name" name="name" value=name form=form check=name_check required=true/>
                 <SelectField label="rotation.scheme" name="kind" value=kind form=form options=enum_options("rotation_kind", KINDS.to_vec())/>
@@ -216,25 +206,28 @@ fn RotationForm(rotation: Option<RotationDto>, on_saved: Callback<()>, on_cancel
                 <legend>{move || enum_label("rotation_kind", &kind.get())}</legend>
                 <p class="hint">{move || t(&format!("rotation.explain_{}", kind.get()))}</p>
                 <div class="form-grid">
-                    <Show when=is("gfs")>
-                        <Field label="rotation.daily" name="daily" value=daily form=form check=daily_check kind="number"/>
-                        <Field label="rotation.weekly" name="weekly" value=weekly form=form check=weekly_check kind="number"/>
-                        <Field label="rotation.monthly" name="monthly" value=monthly form=form check=monthly_check kind="number"/>
-                        <SelectField label="rotation.weekly_day" name="weekly_day" value=weekly_day form=form
-                            options=enum_options("weekday", wire_names(Weekday::ALL, Weekday::as_str))/>
-                        <CheckField label="rotation.skip_weekends" name="skip_weekends" value=skip_weekends/>
-                    </Show>
-                    <Show when=move || kind.get() != "gfs">
-                        <Field label="rotation.set_count" name="sets" value=sets form=form check=sets_check kind="number"/>
-                    </Show>
-                    <Show when=is("round_robin")>
-                        <Field label="rotation.period_days" name="period_days" value=period_days form=form check=period_check kind="number"/>
-                    </Show>
+                    {move || match kind.get().as_str() {
+                        "gfs" => view! {
+                            <Field label="rotation.daily" name="daily" value=daily form=form check=daily_check kind="number"/>
+                            <Field label="rotation.weekly" name="weekly" value=weekly form=form check=weekly_check kind="number"/>
+                            <Field label="rotation.monthly" name="monthly" value=monthly form=form check=monthly_check kind="number"/>
+                            <SelectField label="rotation.weekly_day" name="weekly_day" value=weekly_day form=form
+                                options=enum_options("weekday", wire_names(Weekday::ALL, Weekday::as_str))/>
+                            <CheckField label="rotation.skip_weekends" name="skip_weekends" value=skip_weekends/>
+                        }.into_any(),
+                        "round_robin" => view! {
+                            <Field label="rotation.set_count" name="sets" value=sets form=form check=sets_check kind="number"/>
+                            <Field label="rotation.period_days" name="period_days" value=period_days form=form check=period_check kind="number"/>
+                        }.into_any(),
+                        _ => view! {
+                            <Field label="rotation.set_count" name="sets" value=sets form=form check=sets_check kind="number"/>
+                        }.into_any(),
+                    }}
                 </div>
             </fieldset>
             <FormError form=form placed=ROTATION_FIELDS/>
             <div class="button-row">
-                <button type="submit" disabled=move || form.busy()>{tr(if existing.is_some() { "common.save" } else { "common.create" })}</button>
+                <button type="submit" disabled=move || form.busy()>{tr("common.create")}</button>
                 <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>{tr("common.cancel")}</button>
             </div>
         </form>
@@ -249,28 +242,24 @@ pub fn RotationPage() -> impl IntoView {
 
 #[component]
 fn RotationDetail(rotation_id: i64) -> impl IntoView {
-    let session = use_session();
     let from = RwSignal::new(format::today().to_string());
     let days = RwSignal::new("28".to_owned());
     let unpaged = RwSignal::new(1u32);
-    let editing = RwSignal::new(false);
-    let reload = Trigger::new();
-    let assign = Action::new_local(move |request: &AssignRotationSetRequest| {
+    let assign = Submit::new(move |request: &AssignRotationSetRequest| {
         let request = request.clone();
         async move { api::assign_rotation_set(rotation_id, &request).await }
     });
-    let calendar = LocalResource::new(move || {
-        reload.track();
+    // The calendar, and every medium for the assignment form and the sets' members (the
+    // inventory has no rotation filter; 200 is the most one page holds).
+    let calendar = Fetch::new(move || {
         assign.version().track();
         let query = RotationCalendarQuery { from: format::parse_date(&from.get()), days: days.get().parse().ok() };
-        async move { api::rotation_calendar(rotation_id, &query).await }
-    });
-    // Every medium, for the assignment form and the sets' members (the inventory has no
-    // rotation filter; 200 is the most one page holds).
-    let media = LocalResource::new(move || {
-        assign.version().track();
-        let query = ListMediaQuery { per_page: Some(200), ..Default::default() };
-        async move { api::list_media(&query).await }
+        let media = ListMediaQuery { per_page: Some(200), ..Default::default() };
+        async move {
+            let (calendar, media) =
+                futures::join!(api::rotation_calendar(rotation_id, &query), api::list_media(&media));
+            Ok::<_, ApiError>((calendar?, media?.data))
+        }
     });
     let spans = Signal::derive(|| {
         ["14", "28", "56", "91"]
@@ -280,9 +269,8 @@ fn RotationDetail(rotation_id: i64) -> impl IntoView {
     });
     view! {
         <section>
-            {move || loaded(calendar.get(), move |calendar| {
+            {move || loaded(calendar.get(), move |(calendar, media)| {
                 let rotation = calendar.rotation.clone();
-                let edited = rotation.clone();
                 let name = rotation.name.clone();
                 let summary = format!(
                     "{} · {}",
@@ -304,19 +292,10 @@ fn RotationDetail(rotation_id: i64) -> impl IntoView {
                 view! {
                     <div class="page-head">
                         <h1>{name}</h1>
-                        <div class="page-actions">
-                            <Show when=move || session.is_admin() && !editing.get()>
-                                <button type="button" class="secondary" on:click=move |_| editing.set(true)>{tr("common.edit")}</button>
-                            </Show>
-                            <A href="/media/rotations" attr:class="button secondary">{tr("rotation.back")}</A>
-                        </div>
+                        <a href="/media/rotations" class="button secondary">{tr("rotation.back")}</a>
                     </div>
                     <p>{summary}</p>
-                    {move || editing.get().then(|| view! {
-                        <RotationForm rotation=Some(edited.clone())
-                            on_saved=Callback::new(move |()| { editing.set(false); reload.notify(); })
-                            on_cancel=Callback::new(move |()| editing.set(false))/>
-                    })}
+
                     <section class="panel">
                         <h2>{tr("rotation.calendar")}</h2>
                         <div class="filters">
@@ -336,10 +315,11 @@ fn RotationDetail(rotation_id: i64) -> impl IntoView {
 #[component]
 fn Members(
     rotation: RotationDto,
-    media: LocalResource<Result<bms_types::media::MediaList, ApiError>>,
-    assign: Action<AssignRotationSetRequest, Result<bms_types::media::MediumDto, ApiError>>,
+    media: Vec<MediumDto>,
+    assign: Submit<AssignRotationSetRequest, MediumDto>,
 ) -> impl IntoView {
-    let session = use_session();
+    // The role does not change while a page is shown (signing out leaves it).
+    let admin = use_session().is_admin();
     let rotation_id = rotation.id;
     let medium = RwSignal::new(String::new());
     let set = RwSignal::new(rotation.sets.first().cloned().unwrap_or_default());
@@ -347,49 +327,47 @@ fn Members(
         let sets = rotation.sets.clone();
         move || sets.iter().map(|set| (set.clone(), set.clone())).collect()
     });
-    let all_media = move || media.get().and_then(Result::ok).map(|list| list.data).unwrap_or_default();
-    let medium_options = Signal::derive(move || {
-        all_media()
-            .into_iter()
-            .map(|m| (m.id.to_string(), format!("{} ({})", m.label, m.rotation_set.unwrap_or_default())))
-            .collect()
-    });
+    let options: Vec<(String, String)> = media
+        .iter()
+        .map(|m| (m.id.to_string(), format!("{} ({})", m.label, m.rotation_set.clone().unwrap_or_default())))
+        .collect();
+    let medium_options = Signal::derive(move || options.clone());
+    let members: Vec<MediumDto> = media.into_iter().filter(|m| m.rotation_id == Some(rotation_id)).collect();
     let put = move |_| {
         if let Ok(medium_id) = medium.get_untracked().parse() {
             assign.dispatch_local(AssignRotationSetRequest { medium_id, set: Some(set.get_untracked()) });
         }
     };
-    view! {
-        <section class="panel" data-testid="rotation-members">
-            <h2>{tr("rotation.members")}</h2>
-            {action_error(assign)}
-            {move || {
-                let members: Vec<_> = all_media().into_iter().filter(|m| m.rotation_id == Some(rotation_id)).collect();
-                if members.is_empty() {
-                    return view! { <Empty key="rotation.no_members"/> }.into_any();
-                }
-                let rows = members.into_iter().map(|m| {
+    let member_table = if members.is_empty() {
+        view! { <Empty key="rotation.no_members"/> }.into_any()
+    } else {
+        let rows = members.into_iter().map(|m| {
                     let id = m.id;
                     view! {
                         <tr data-medium-id=id.to_string()>
                             <td><strong>{m.rotation_set.clone().unwrap_or_default()}</strong></td>
-                            <td><A href=format!("/media/{id}")>{m.label.clone()}</A></td>
+                            <td><a href=format!("/media/{id}")>{m.label.clone()}</a></td>
                             <td><EnumBadge kind="media_state" value=m.state.as_str()/></td>
                             <td>{m.location.clone()}</td>
                             <td class="actions">
-                                <Show when=move || session.is_admin()>
+                                {admin.then(|| view! {
                                     <button type="button" class="secondary"
                                         on:click=move |_| { assign.dispatch_local(AssignRotationSetRequest { medium_id: id, set: None }); }>
                                         {tr("rotation.unassign")}
                                     </button>
-                                </Show>
+                                })}
                             </td>
                         </tr>
                     }
                 }).collect_view().into_any();
-                data_table("rotation-members", &["rotation.set", "media.label", "media.state", "media.location", ""], rows)
-            }}
-            <Show when=move || session.can(Permission::Administer)>
+        data_table("rotation-members", &["rotation.set", "media.label", "media.state", "media.location", ""], rows)
+    };
+    view! {
+        <section class="panel" data-testid="rotation-members">
+            <h2>{tr("rotation.members")}</h2>
+            {action_error(assign)}
+            {member_table}
+            {admin.then(|| view! {
                 <div class="filters">
                     <SelectField label="rotation.medium" name="medium_id" value=medium blank="rotation.choose_medium" options=medium_options/>
                     <SelectField label="rotation.set" name="set" value=set options=set_options/>
@@ -399,7 +377,7 @@ fn Members(
                         </button>
                     </div>
                 </div>
-            </Show>
+            })}
         </section>
     }
 }

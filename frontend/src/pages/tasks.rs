@@ -5,14 +5,14 @@ use bms_types::system::TaskDto;
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{Empty, EnumBadge, loaded};
+use crate::components::{Empty, EnumBadge, Fetch, loaded};
 use crate::format;
 use crate::i18n::{t_with, tr};
 
 /// The tasks screen.
 #[component]
 pub fn TasksPage() -> impl IntoView {
-    let tasks = LocalResource::new(api::system_tasks);
+    let tasks = Fetch::new(api::system_tasks);
     view! {
         <section>
             <div class="page-head">

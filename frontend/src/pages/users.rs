@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use crate::api;
 use crate::app::use_session;
 use crate::components::{
-    CreateForm, Field, FormState, SecretNotice, SelectField, action_error, confirm, enum_options, paged_table,
+    CreateForm, Fetch, Field, FormState, SecretNotice, SelectField, Submit, action_error, confirm, enum_options,
+    paged_table,
 };
 use crate::format;
 use crate::i18n::{enum_tr, t, t_with, tr};
@@ -34,7 +35,7 @@ pub fn UsersPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     // The temporary password of the last created or reset account, shown once.
     let secret = RwSignal::new(None::<(String, String)>);
-    let change = Action::new_local(move |(id, change): &(i64, UserChange)| {
+    let change = Submit::new(move |(id, change): &(i64, UserChange)| {
         let (id, change) = (*id, *change);
         async move {
             match change {
@@ -55,7 +56,7 @@ pub fn UsersPage() -> impl IntoView {
     });
     // Reloaded after every change, refused ones too: after a refused role change (the last
     // administrator, say) the list shows the role that is really stored.
-    let users = LocalResource::new(move || {
+    let users = Fetch::new(move || {
         change.version().track();
         let query = ListUsersQuery {
             page: Some(page.get()),
@@ -99,7 +100,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserRow(user: UserDto, change: Action<(i64, UserChange), Result<(), api::ApiError>>) -> impl IntoView {
+fn UserRow(user: UserDto, change: Submit<(i64, UserChange), ()>) -> impl IntoView {
     let session = use_session();
     let id = user.id;
     let is_self = session.user.with_untracked(|me| me.as_ref().is_some_and(|me| me.id == id));
@@ -170,7 +171,7 @@ fn CreateUser(on_created: Callback<CreatedUserResponse>) -> impl IntoView {
     let full_name = RwSignal::new(String::new());
     let department = RwSignal::new(String::new());
     let role = RwSignal::new("viewer".to_owned());
-    let create = Action::new_local(move |request: &CreateUserRequest| {
+    let create = Submit::new(move |request: &CreateUserRequest| {
         let request = request.clone();
         async move {
             let created = api::create_user(&request).await?;
