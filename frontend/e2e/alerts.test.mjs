@@ -1,7 +1,7 @@
 // End-to-end test of alerting: a failed run reported through the API opens an alert that
 // the SPA shows as firing, an operator acknowledges it there, a successful run resolves it,
 // and a Microsoft Teams receiver (a real local HTTP server) gets the Adaptive Cards.
-// The same harness as spa.test.mjs: its own bms on a fresh temporary database, serving dist/.
+// The shared harness (harness.mjs): its own bms on a fresh temporary database, serving dist/.
 //
 //   node --test frontend/e2e/alerts.test.mjs
 //
@@ -9,75 +9,12 @@
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (default artifacts/screenshots).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
-const root = resolve(import.meta.dirname, '../..');
-const require = createRequire(join(root, '.tools/package.json'));
-const { chromium } = require('playwright-core');
+import { ADMIN_PASSWORD, SHOTS, api, launchBrowser, startServer, stopServer, within } from './harness.mjs';
 
-const BMS_BIN = process.env.BMS_BIN ?? join(root, 'target/debug/bms');
-const STATIC_DIR = process.env.STATIC_DIR ?? join(root, 'dist');
-const SHOTS = process.env.SCREENSHOT_DIR ?? join(root, 'artifacts/screenshots');
-const ADMIN_PASSWORD = 'Tr1cky-Backup-Passphrase!';
-
-/** Starts bms on a free port; reads the port and the first admin's password from its log. */
-function startServer() {
-    const dir = mkdtempSync(join(tmpdir(), 'bms-e2e-alerts-'));
-    return new Promise((resolvePromise, reject) => {
-        const child = spawn(BMS_BIN, ['serve'], {
-            env: {
-                ...process.env,
-                DATABASE_PATH: join(dir, 'bms.db'),
-                PORT: '0',
-                HOST: '127.0.0.1',
-                STATIC_DIR,
-                RUST_LOG: 'info',
-                DASHBOARD_CACHE_SECONDS: '0',
-            },
-            stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let log = '';
-        let started = false;
-        const timer = setTimeout(() => {
-            child.kill('SIGTERM');
-            reject(new Error(`bms did not start:\n${log}`));
-        }, 30000);
-        child.stderr.on('data', (chunk) => {
-            log += chunk.toString();
-            const password = log.match(/password: (\S+)/);
-            const port = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-            if (password && port && !started) {
-                started = true;
-                clearTimeout(timer);
-                resolvePromise({ child, dir, password: password[1], base: `http://127.0.0.1:${port[1]}`, log: () => log });
-            }
-        });
-        child.on('exit', (code) => {
-            clearTimeout(timer);
-            rmSync(dir, { recursive: true, force: true });
-            reject(new Error(`bms exited with ${code}:\n${log}`));
-        });
-    });
-}
-
-async function api(base, path, { method = 'GET', body, token } = {}) {
-    const headers = { 'Content-Type': 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const response = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    const text = await response.text();
-    let parsed = null;
-    try {
-        parsed = text ? JSON.parse(text) : null;
-    } catch {
-        parsed = text;
-    }
-    return { status: response.status, body: parsed };
-}
 
 /** A local "Teams" webhook: records every POST (path and parsed JSON body) and answers 200. */
 function startReceiver() {
@@ -100,18 +37,6 @@ function startReceiver() {
     });
 }
 
-const sleep = (ms) => new Promise((resolveWait) => setTimeout(resolveWait, ms));
-
-/** Calls `check` every 250 ms until it returns something truthy, for at most `ms`. */
-async function within(ms, check, what) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const value = await check();
-        if (value) return value;
-        if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-        await sleep(250);
-    }
-}
 
 /** The card's text blocks, as one string. */
 const cardText = (post) => JSON.stringify(post.body?.attachments?.[0]?.content?.body ?? []);
@@ -176,11 +101,7 @@ test('a failed run fires an alert: Teams gets an Adaptive Card, the UI acknowled
 
         // The UI lists it as firing; the operator acknowledges it with a note.
         mkdirSync(SHOTS, { recursive: true });
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-            args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync', '--no-first-run'],
-        });
+        browser = await launchBrowser();
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'Asia/Tokyo' });
         const page = await context.newPage();
         const errors = [];
@@ -237,14 +158,7 @@ test('a failed run fires an alert: Teams gets an Adaptive Card, the UI acknowled
         assert.deepEqual(errors, [], 'no errors in the browser console');
     } finally {
         await browser?.close();
-        if (server) {
-            server.child.kill('SIGTERM');
-            await new Promise((resolveExit) => {
-                if (server.child.exitCode !== null) resolveExit();
-                else server.child.once('exit', resolveExit);
-            });
-            rmSync(server.dir, { recursive: true, force: true });
-        }
+        if (server) await stopServer(server);
         receiver.server.closeAllConnections();
         await new Promise((resolveClose) => receiver.server.close(resolveClose));
     }

@@ -5,7 +5,7 @@
 //   (b) a stored tape is lent and returned in the UI, and its custody timeline shows both moves;
 //   (c) the label print view shows the server's sheet (label text and an SVG QR code) and is
 //       screenshotted with print media emulation.
-// The same harness as alerts.test.mjs: each test runs its own bms on a fresh temporary
+// The shared harness (harness.mjs): each test runs its own bms on a fresh temporary
 // database, serving dist/.
 //
 //   node --test frontend/e2e/media_restore.test.mjs
@@ -14,81 +14,14 @@
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (default artifacts/screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const root = resolve(import.meta.dirname, '../..');
-const require = createRequire(join(root, '.tools/package.json'));
-const { chromium } = require('playwright-core');
+import { ADMIN_PASSWORD, SHOTS, api, launchBrowser, startServer, stopServers, within } from './harness.mjs';
 
-const BMS_BIN = process.env.BMS_BIN ?? join(root, 'target/debug/bms');
-const STATIC_DIR = process.env.STATIC_DIR ?? join(root, 'dist');
-const SHOTS = process.env.SCREENSHOT_DIR ?? join(root, 'artifacts/screenshots');
-const ADMIN_PASSWORD = 'Tr1cky-Backup-Passphrase!';
 const TIME_ZONE = 'Asia/Tokyo';
-
 let browser;
-const servers = [];
-
-/** Starts bms on a free port; reads the port and the first admin's password from its log. */
-function startServer() {
-    const dir = mkdtempSync(join(tmpdir(), 'bms-e2e-media-'));
-    return new Promise((resolvePromise, reject) => {
-        const child = spawn(BMS_BIN, ['serve'], {
-            env: {
-                ...process.env,
-                DATABASE_PATH: join(dir, 'bms.db'),
-                ATTACHMENT_DIR: join(dir, 'attachments'),
-                PORT: '0',
-                HOST: '127.0.0.1',
-                STATIC_DIR,
-                RUST_LOG: 'info',
-                DASHBOARD_CACHE_SECONDS: '0',
-            },
-            stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let log = '';
-        let started = false;
-        const timer = setTimeout(() => {
-            child.kill('SIGTERM');
-            reject(new Error(`bms did not start:\n${log}`));
-        }, 30000);
-        child.stderr.on('data', (chunk) => {
-            log += chunk.toString();
-            const password = log.match(/password: (\S+)/);
-            const port = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-            if (password && port && !started) {
-                started = true;
-                clearTimeout(timer);
-                const server = { child, dir, password: password[1], base: `http://127.0.0.1:${port[1]}` };
-                servers.push(server);
-                resolvePromise(server);
-            }
-        });
-        child.on('exit', (code) => {
-            clearTimeout(timer);
-            if (!started) reject(new Error(`bms exited with ${code}:\n${log}`));
-        });
-    });
-}
-
-async function api(base, path, { method = 'GET', body, token } = {}) {
-    const headers = { 'Content-Type': 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const response = await fetch(`${base}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    const text = await response.text();
-    let parsed = null;
-    try {
-        parsed = text ? JSON.parse(text) : null;
-    } catch {
-        parsed = text;
-    }
-    return { status: response.status, body: parsed, type: response.headers.get('content-type') };
-}
 
 /** A fresh server whose admin replaced the first password; `server.call` is the admin's API. */
 async function serverWithAdmin() {
@@ -107,23 +40,12 @@ async function serverWithAdmin() {
 
 before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchBrowser();
 });
 
 after(async () => {
     await browser?.close();
-    for (const server of servers) {
-        server.child.kill('SIGTERM');
-        await new Promise((resolveExit) => {
-            if (server.child.exitCode !== null) resolveExit();
-            else server.child.once('exit', resolveExit);
-        });
-        rmSync(server.dir, { recursive: true, force: true });
-    }
+    await stopServers();
 });
 
 /** A signed-in admin's page; console errors (other than expected 4xx loads) are collected. */
@@ -144,18 +66,6 @@ async function signedInPage(server) {
 }
 
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-const sleep = (ms) => new Promise((resolveWait) => setTimeout(resolveWait, ms));
-
-/** Calls `check` every 250 ms until it returns something truthy, for at most `ms`. */
-async function within(ms, check, what) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const value = await check();
-        if (value) return value;
-        if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-        await sleep(250);
-    }
-}
 
 /** `YYYY-MM-DD` (and `THH:MM`) of an instant in Tokyo, as date and datetime-local inputs take it. */
 function tokyo(instant) {

@@ -9,76 +9,23 @@
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (default artifacts/screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
-const root = resolve(import.meta.dirname, '../..');
-const require = createRequire(join(root, '.tools/package.json'));
-const { chromium } = require('playwright-core');
+import { ADMIN_PASSWORD, SHOTS, api as call, launchBrowser, startServer, stopServers } from './harness.mjs';
 
-const BMS_BIN = process.env.BMS_BIN ?? join(root, 'target/debug/bms');
-const STATIC_DIR = process.env.STATIC_DIR ?? join(root, 'dist');
-const SHOTS = process.env.SCREENSHOT_DIR ?? join(root, 'artifacts/screenshots');
-const ADMIN_PASSWORD = 'Tr1cky-Backup-Passphrase!';
 const VIEWER_PASSWORD = 'Another-Long-Passphrase-42';
 
 let browser;
-// Every server a test started, stopped (and its data removed) after the suite.
-const servers = [];
-/** Starts bms on a free port; reads the port and the first admin's password from its log. */
-function startServer(extraEnv = {}) {
-    const dir = mkdtempSync(join(tmpdir(), 'bms-e2e-'));
-    return new Promise((resolvePromise, reject) => {
-        const child = spawn(BMS_BIN, ['serve'], {
-            env: {
-                ...process.env,
-                DATABASE_PATH: join(dir, 'bms.db'),
-                PORT: '0',
-                HOST: '127.0.0.1',
-                STATIC_DIR,
-                RUST_LOG: 'info',
-                DASHBOARD_CACHE_SECONDS: '0',
-                ...extraEnv,
-            },
-            stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let log = '';
-        let started = false;
-        const timer = setTimeout(() => reject(new Error(`bms did not start:\n${log}`)), 30000);
-        child.stderr.on('data', (chunk) => {
-            log += chunk.toString();
-            const password = log.match(/password: (\S+)/);
-            const port = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-            if (password && port && !started) {
-                started = true;
-                clearTimeout(timer);
-                const server = { child, dir, password: password[1], base: `http://127.0.0.1:${port[1]}` };
-                servers.push(server);
-                resolvePromise(server);
-            }
-        });
-        child.on('exit', (code) => reject(new Error(`bms exited with ${code}:\n${log}`)));
-    });
-}
 
 before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchBrowser();
 });
 
 after(async () => {
     await browser?.close();
-    for (const server of servers) {
-        server.child.kill('SIGTERM');
-        rmSync(server.dir, { recursive: true, force: true });
-    }
+    await stopServers();
 });
 
 async function newPage(options = {}) {
@@ -110,14 +57,9 @@ async function login(page, username, password, at) {
     await page.click('form button[type=submit]');
 }
 
-async function api(path, { method = 'GET', body, token, apiKey } = {}, at) {
-    const headers = { 'Content-Type': 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (apiKey) headers['X-API-Key'] = apiKey;
-    const response = await fetch(`${at}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+
+/** The JSON API at `at` (this file passes the base last). */
+const api = (path, options, at) => call(at, path, options);
 
 /** Clicks "Refresh" until `check` passes (evaluation after a change is asynchronous). */
 async function refreshUntil(page, check, what) {
