@@ -72,6 +72,9 @@ grep -q "$work/cert.pem" "$work/site.conf" || fail "the certificate line was not
 ! grep -q 'ssl' "$work/http-site.conf" || fail "the HTTP-only site has TLS settings"
 
 mkdir -p "$work/tmp"
+# nginx's workers (user nobody) buffer large request bodies (evidence uploads) in
+# $work/tmp/body: they must be able to reach it through the private mktemp directory.
+chmod 711 "$work"
 # nginx_conf NAME SITE: a main configuration for one site, with its own pid and logs.
 nginx_conf() {
     cat >"$work/nginx-$1.conf" <<CONF
