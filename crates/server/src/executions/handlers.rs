@@ -22,18 +22,6 @@ use crate::tracking::execution::Execution;
 use crate::tracking::ingest::{MAX_BATCH, Reporter, validate_item};
 use crate::tracking::writer::{IngestWriter, WriteOp};
 
-/// Who reports, in the ingest rules' terms.
-fn reporter_of(principal: &Principal) -> Reporter {
-    match principal {
-        Principal::ApiKey(key) => Reporter {
-            api_key_id: Some(key.id),
-            user_id: None,
-            allowed_jobs: (!key.job_ids.is_empty()).then(|| key.job_ids.clone()),
-        },
-        Principal::User(user) => Reporter { api_key_id: None, user_id: Some(user.id), allowed_jobs: None },
-    }
-}
-
 async fn ingest(
     state: &AppState,
     writer: &IngestWriter,
@@ -46,7 +34,8 @@ async fn ingest(
     let violations: Vec<FieldViolation> =
         items.iter().enumerate().flat_map(|(index, item)| validate_item(&field_prefix(index), item, now)).collect();
     crate::error::Violations::from(violations).finish(())?;
-    let written = writer.submit(WriteOp::Report { items, reporter: reporter_of(principal), field_prefix, now }).await?;
+    let written =
+        writer.submit(WriteOp::Report { items, reporter: Reporter::of(principal), field_prefix, now }).await?;
     // One counter update per source, not per row: batches carry up to 1,000 rows.
     let mut created_by_source: Vec<(ExecutionSource, u64)> = Vec::new();
     for (row, _) in written.iter().filter(|(_, created)| *created) {

@@ -166,7 +166,7 @@ pub async fn upload_attachment(
     let dir = state.config.attachment_dir.clone();
     let dto = run_db(&state.pool, move |conn| {
         let test = queries::find(conn, id)?;
-        if recorder.allowed_jobs.as_ref().is_some_and(|jobs| !jobs.contains(&test.job_id)) {
+        if !recorder.reporter.may_report_for(test.job_id) {
             return Err(ApiError::forbidden("This API key may not report for this job."));
         }
         let sha256 = attachments::sha256_hex(&bytes);
@@ -451,8 +451,11 @@ async fn record_restore_ping(
             issues_found: issues,
             notes: (result == RestoreTestResult::Passed && !log.trim().is_empty()).then_some(log),
         };
-        let recorder =
-            Recorder { name: "ping URL".to_owned(), via: "ping", user_id: None, api_key_id: None, allowed_jobs: None };
+        let recorder = Recorder {
+            name: "ping URL".to_owned(),
+            via: "ping",
+            reporter: crate::tracking::ingest::Reporter { api_key_id: None, user_id: None, allowed_jobs: None },
+        };
         let actor = Actor::anonymous(None, Some("restore ping"));
         write_transaction(conn, |conn| record(conn, &request, &recorder, &actor, &settings, now))
     })

@@ -19,6 +19,7 @@ use crate::db::DbConn;
 use crate::db::schema::{job_copies, jobs, restore_tests};
 use crate::error::{ApiError, Violations, violation};
 use crate::tracking::evaluator::{EvaluationSettings, refresh_job};
+use crate::tracking::ingest::Reporter;
 
 /// Longest free text (issues, notes).
 const TEXT_MAX: usize = 4_000;
@@ -55,33 +56,18 @@ pub struct Recorder {
     pub name: String,
     /// `user`, `api_key` or `ping`.
     pub via: &'static str,
-    /// The user, when a person records it.
-    pub user_id: Option<i64>,
-    /// The key, when a script does.
-    pub api_key_id: Option<i64>,
-    /// The only jobs the key may report for (`None`: any).
-    pub allowed_jobs: Option<Vec<i64>>,
+    /// The user or key, and the jobs it may report for (the ingest rules' reporter).
+    pub reporter: Reporter,
 }
 
 impl Recorder {
     /// The recorder behind an authenticated caller.
     pub fn of(principal: &Principal) -> Self {
-        match principal {
-            Principal::User(user) => Self {
-                name: user.username.clone(),
-                via: "user",
-                user_id: Some(user.id),
-                api_key_id: None,
-                allowed_jobs: None,
-            },
-            Principal::ApiKey(key) => Self {
-                name: format!("API key {}", key.name),
-                via: "api_key",
-                user_id: None,
-                api_key_id: Some(key.id),
-                allowed_jobs: (!key.job_ids.is_empty()).then(|| key.job_ids.clone()),
-            },
-        }
+        let (name, via) = match principal {
+            Principal::User(user) => (user.username.clone(), "user"),
+            Principal::ApiKey(key) => (format!("API key {}", key.name), "api_key"),
+        };
+        Self { name, via, reporter: Reporter::of(principal) }
     }
 }
 
@@ -169,7 +155,7 @@ pub fn record(
         }
     }
     let job_id = violations.finish(job_id)?.ok_or_else(|| ApiError::not_found("Job"))?;
-    if recorder.allowed_jobs.as_ref().is_some_and(|jobs| !jobs.contains(&job_id)) {
+    if !recorder.reporter.may_report_for(job_id) {
         return Err(ApiError::forbidden(format!("This API key may not report results for job {job_id}.")));
     }
     let requirement = crate::compliance::restore::RestoreRequirement::load(conn, job_id)?;
@@ -188,8 +174,8 @@ pub fn record(
             restore_tests::finished_at.eq(finished_at),
             restore_tests::tester.eq(&recorder.name),
             restore_tests::recorded_via.eq(recorder.via),
-            restore_tests::user_id.eq(recorder.user_id),
-            restore_tests::api_key_id.eq(recorder.api_key_id),
+            restore_tests::user_id.eq(recorder.reporter.user_id),
+            restore_tests::api_key_id.eq(recorder.reporter.api_key_id),
             restore_tests::target_environment.eq(clean(&request.target_environment)),
             restore_tests::bytes_restored.eq(request.bytes_restored),
             restore_tests::files_restored.eq(request.files_restored),

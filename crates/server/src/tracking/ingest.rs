@@ -27,6 +27,21 @@ pub struct Reporter {
 }
 
 impl Reporter {
+    /// The reporter behind an authenticated caller: a person reports for any job, a key
+    /// for the jobs it is restricted to (none listed: any).
+    pub fn of(principal: &crate::access::Principal) -> Self {
+        match principal {
+            crate::access::Principal::ApiKey(key) => Self {
+                api_key_id: Some(key.id),
+                user_id: None,
+                allowed_jobs: (!key.job_ids.is_empty()).then(|| key.job_ids.clone()),
+            },
+            crate::access::Principal::User(user) => {
+                Self { api_key_id: None, user_id: Some(user.id), allowed_jobs: None }
+            }
+        }
+    }
+
     /// Whether results of `job_id` may come from this reporter.
     pub fn may_report_for(&self, job_id: i64) -> bool {
         self.allowed_jobs.as_ref().is_none_or(|jobs| jobs.contains(&job_id))
